@@ -1,0 +1,28 @@
+// Package verify holds the shared vocabulary of mcpauth — [AccessToken],
+// [TokenVerifier] and the errors every verifier returns — and the JWT bearer
+// token verifier, [JWTVerifier].
+//
+// A [JWTVerifier] is built once from [Settings] (filled in code or by
+// [SettingsFromEnv]) and is then safe for concurrent use. It is stricter than
+// golang-jwt's defaults: it requires exp, checks nbf and iat with a bounded
+// leeway, binds every token to an explicit algorithm allow-list and to the key
+// it names, caps the token size before parsing, and rejects the JWS and JSON
+// tricks listed in RFC 8725 (unknown crit, b64:false, zip, nested JWTs,
+// unexpected typ, duplicate members, invalid UTF-8, case-variant claim names).
+// Header parameters that point at keys (jku, x5u, x5c, jwk) are ignored: keys
+// only ever come from the configuration.
+//
+// Errors tell callers what to do next:
+//
+//   - errors.Is(err, ErrInvalidToken): reject with 401 invalid_token. The
+//     [*InvalidTokenError] carries a machine-readable [Reason] for logs.
+//   - errors.Is(err, ErrInsufficientScope): the token is valid but lacks
+//     scopes; errors.As gives an [*InsufficientScopeError] with the missing
+//     scopes (403 insufficient_scope).
+//   - errors.Is(err, ErrKeySourceUnavailable): no key set could be obtained
+//     yet; retry later (503).
+//   - errors.Is(err, ErrInvalidConfig): returned by constructors only.
+//
+// Error texts never contain the token or values taken from it, so they are
+// safe to log.
+package verify

@@ -1,0 +1,89 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"time"
+)
+
+// Defaults applied when the corresponding [Settings] field is zero.
+const (
+	DefaultLeeway        = 30 * time.Second
+	DefaultMaxTokenBytes = 16 << 10
+	// MaxLeeway is the largest leeway accepted; more would make exp, nbf and
+	// iat meaningless.
+	MaxLeeway = 5 * time.Minute
+)
+
+// Settings configures a [JWTVerifier]. Fill it in code or with
+// [SettingsFromEnv]; [NewJWTVerifier] validates it once.
+//
+// Exactly one key source must be set: PublicKey (a PEM public key or
+// certificate, or the HMAC secret when Algorithms are HS*), or JWKSURI.
+type Settings struct {
+	// PublicKey is a PEM-encoded public key (PKIX "PUBLIC KEY", PKCS#1 "RSA
+	// PUBLIC KEY") or X.509 "CERTIFICATE" for RSA, ECDSA or Ed25519 keys.
+	// When Algorithms are HS256/HS384/HS512 it is instead the shared secret,
+	// which must be at least as long as the hash output (32/48/64 bytes) and
+	// must not look like a PEM block.
+	PublicKey string
+	// JWKSURI is the https URL of a JWK Set. Plain http is accepted only for
+	// loopback hosts unless InsecureAllowHTTPJWKS is set.
+	JWKSURI string
+	// Issuers lists the accepted iss values (exact match). At least one is
+	// required.
+	Issuers []string
+	// Audiences lists the accepted aud values; a token must name at least one
+	// of them. At least one is required.
+	Audiences []string
+	// Algorithms is the allow-list of JWS algorithms. Empty means: the
+	// algorithms of the PEM key's type, or for a JWKS every asymmetric
+	// algorithm, each key pinned to its own alg or key type. "none" is never
+	// allowed.
+	Algorithms []string
+	// RequiredScopes must all be granted by every accepted token.
+	RequiredScopes []string
+	// BaseURL is the public base URL of the protected server. The verifier
+	// does not use it; it is carried for servers built on these settings.
+	BaseURL string
+	// Leeway is the clock skew allowed for exp, nbf and iat. Zero means
+	// DefaultLeeway (30s); a negative value means no leeway at all. At most
+	// MaxLeeway.
+	Leeway time.Duration
+	// MaxTokenBytes caps the token length checked before any parsing. Zero
+	// means DefaultMaxTokenBytes (16 KiB).
+	MaxTokenBytes int
+	// RequireAccessTokenType requires the typ header "at+jwt" (or
+	// "application/at+jwt") as in RFC 9068. By default typ may also be absent
+	// or "JWT".
+	RequireAccessTokenType bool
+
+	// JWKSRefreshInterval is how often the JWK Set is refreshed. Zero means
+	// one hour.
+	JWKSRefreshInterval time.Duration
+	// JWKSRefreshRateLimit is the minimum time between refreshes caused by
+	// tokens with an unknown kid. Zero means 30 seconds.
+	JWKSRefreshRateLimit time.Duration
+	// JWKSTimeout bounds each JWK Set fetch. Zero means 10 seconds.
+	JWKSTimeout time.Duration
+	// JWKSMaxBodyBytes caps the JWK Set document size. Zero means 1 MiB.
+	JWKSMaxBodyBytes int64
+	// InsecureAllowHTTPJWKS allows a plain-http JWKSURI on a non-loopback
+	// host. Key material fetched over plain http can be replaced by anyone on
+	// the network path.
+	InsecureAllowHTTPJWKS bool
+}
+
+// KeySource finds the key that verifies a token. It is how a [JWTVerifier]
+// obtains keys from a JWK Set; implement it to plug in another source with
+// [WithKeySource].
+//
+// VerificationKey returns the public key (*rsa.PublicKey, *ecdsa.PublicKey
+// or ed25519.PublicKey) that verifies a token with the given header kid
+// (possibly empty) and alg, which the source must have checked is allowed for
+// that key. It returns an error wrapping [ErrKeySourceUnavailable] (or
+// jwks.ErrUnavailable) when it has no keys at all yet; any other error makes
+// the token invalid.
+type KeySource interface {
+	VerificationKey(ctx context.Context, kid, alg string) (crypto.PublicKey, error)
+}
