@@ -1,0 +1,184 @@
+package verify
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxNumericDate is 9999-12-31T23:59:59Z; later NumericDates are rejected
+// rather than allowed to overflow.
+const maxNumericDate = 253402300799
+
+var errCaseVariant = errors.New("member name differs from a registered name only in letter case")
+
+// registeredClaimNames are the claims the verifier reads. A claim whose name
+// equals one of them only when letter case is ignored is rejected.
+var registeredClaimNames = []string{
+	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "client_id", "azp",
+}
+
+// checkClaims validates the claims of a token whose signature verified and
+// builds its AccessToken. It does not check required scopes.
+func (v *JWTVerifier) checkClaims(c map[string]any) (*AccessToken, error) {
+	if err := checkNameCase(c, registeredClaimNames); err != nil {
+		return nil, invalid(ReasonBadClaims, "a claim name differs from a registered name only in letter case")
+	}
+	now := v.now()
+
+	rawExp, ok := c["exp"]
+	if !ok {
+		return nil, invalid(ReasonBadClaims, "the exp claim is required")
+	}
+	exp, err := numericDate(rawExp)
+	if err != nil {
+		return nil, invalid(ReasonBadClaims, "the exp claim is not a valid NumericDate")
+	}
+	if !now.Before(exp.Add(v.leeway)) {
+		return nil, invalid(ReasonExpired, "the token has expired")
+	}
+	if raw, ok := c["nbf"]; ok {
+		nbf, err := numericDate(raw)
+		if err != nil {
+			return nil, invalid(ReasonBadClaims, "the nbf claim is not a valid NumericDate")
+		}
+		if now.Add(v.leeway).Before(nbf) {
+			return nil, invalid(ReasonNotYetValid, "the token is not valid yet")
+		}
+	}
+	if raw, ok := c["iat"]; ok {
+		iat, err := numericDate(raw)
+		if err != nil {
+			return nil, invalid(ReasonBadClaims, "the iat claim is not a valid NumericDate")
+		}
+		if now.Add(v.leeway).Before(iat) {
+			return nil, invalid(ReasonIssuedInFuture, "the token was issued in the future")
+		}
+	}
+
+	iss, ok := c["iss"].(string)
+	if !ok {
+		return nil, invalid(ReasonIssuer, "the iss claim is missing or not a string")
+	}
+	if !slices.Contains(v.issuers, iss) {
+		return nil, invalid(ReasonIssuer, "the token was not issued by a configured issuer")
+	}
+	aud, err := audience(c["aud"])
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(aud, func(a string) bool { return slices.Contains(v.audiences, a) }) {
+		return nil, invalid(ReasonAudience, "the token is not intended for this audience")
+	}
+
+	var str [4]string
+	for i, name := range []string{"sub", "client_id", "azp", "jti"} {
+		raw, ok := c[name]
+		if !ok {
+			continue
+		}
+		s, isString := raw.(string)
+		if !isString {
+			return nil, invalid(ReasonBadClaims, "the "+name+" claim is not a string")
+		}
+		str[i] = s
+	}
+	sub, clientID, azp := str[0], str[1], str[2]
+	if clientID == "" {
+		clientID = azp
+	}
+	if clientID == "" {
+		clientID = sub
+	}
+	scopes, err := scopesOf(c)
+	if err != nil {
+		return nil, err
+	}
+	return &AccessToken{
+		ClientID:  clientID,
+		Scopes:    scopes,
+		ExpiresAt: exp,
+		Subject:   sub,
+		Issuer:    iss,
+		Audience:  aud,
+		Claims:    c,
+	}, nil
+}
+
+// numericDate parses a JSON number of seconds since the epoch (RFC 7519
+// §2). Strings, negative values, non-finite values and dates after year 9999
+// are rejected.
+func numericDate(v any) (time.Time, error) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return time.Time{}, errors.New("not a JSON number")
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > maxNumericDate {
+		return time.Time{}, errors.New("out of range")
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+// audience reads aud: a string or a non-empty array of strings.
+func audience(v any) ([]string, error) {
+	switch a := v.(type) {
+	case nil:
+		return nil, invalid(ReasonAudience, "the aud claim is missing")
+	case string:
+		return []string{a}, nil
+	case []any:
+		if len(a) == 0 {
+			return nil, invalid(ReasonAudience, "the aud claim is an empty array")
+		}
+		out := make([]string, len(a))
+		for i, m := range a {
+			s, ok := m.(string)
+			if !ok {
+				return nil, invalid(ReasonAudience, "the aud claim has a member that is not a string")
+			}
+			out[i] = s
+		}
+		return out, nil
+	default:
+		return nil, invalid(ReasonAudience, "the aud claim is not a string or an array of strings")
+	}
+}
+
+// scopesOf reads scope (a space-separated string) or, when absent, scp (an
+// array of strings or a space-separated string).
+func scopesOf(c map[string]any) ([]string, error) {
+	if raw, ok := c["scope"]; ok {
+		s, isString := raw.(string)
+		if !isString {
+			return nil, invalid(ReasonBadClaims, "the scope claim is not a string")
+		}
+		return strings.Fields(s), nil
+	}
+	switch s := c["scp"].(type) {
+	case nil:
+		if _, present := c["scp"]; present {
+			return nil, invalid(ReasonBadClaims, "the scp claim is null")
+		}
+		return []string{}, nil
+	case string:
+		return strings.Fields(s), nil
+	case []any:
+		out := make([]string, 0, len(s))
+		for _, m := range s {
+			str, ok := m.(string)
+			if !ok {
+				return nil, invalid(ReasonBadClaims, "the scp claim has a member that is not a string")
+			}
+			out = append(out, str)
+		}
+		return out, nil
+	default:
+		return nil, invalid(ReasonBadClaims, "the scp claim is not a string or an array of strings")
+	}
+}

@@ -1,0 +1,378 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// maxMaxTokenBytes bounds Settings.MaxTokenBytes.
+const maxMaxTokenBytes = 1 << 20
+
+// JWTVerifier verifies JWT access tokens signed with a configured key or a
+// key from a JWK Set. It is the Go counterpart of FastMCP's JWTVerifier.
+// Build it with [NewJWTVerifier]; it is safe for concurrent use.
+type JWTVerifier struct {
+	issuers        []string
+	audiences      []string
+	algorithms     []string
+	requiredScopes []string
+	leeway         time.Duration
+	maxTokenBytes  int
+	requireATJWT   bool
+	now            func() time.Time
+
+	// Exactly one of staticKey and source is set.
+	staticKey any // crypto.PublicKey, or []byte for HMAC
+	source    KeySource
+
+	closeOnce sync.Once
+	closeFn   func()
+}
+
+var _ TokenVerifier = (*JWTVerifier)(nil)
+
+// NewJWTVerifier validates s and returns a verifier. Every configuration
+// problem is reported here, as an error matching [ErrInvalidConfig]; a
+// returned verifier never fails later because of its configuration.
+//
+// With a JWKSURI, the key set is fetched in the background: construction does
+// not fail when the server is unreachable, and tokens are answered with
+// [ErrKeySourceUnavailable] until a first key set arrives. Call
+// [JWTVerifier.Close] (or cancel the [WithContext] context) to stop the
+// refresh loop.
+func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
+	o := options{now: time.Now, ctx: context.Background()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
+	}
+	if o.ctx == nil {
+		o.ctx = context.Background()
+	}
+	v := &JWTVerifier{now: o.now, requireATJWT: s.RequireAccessTokenType}
+
+	var err error
+	if v.issuers, err = checkList("Issuers", s.Issuers, true); err != nil {
+		return nil, err
+	}
+	if v.audiences, err = checkList("Audiences", s.Audiences, true); err != nil {
+		return nil, err
+	}
+	if v.requiredScopes, err = checkScopes("RequiredScopes", s.RequiredScopes); err != nil {
+		return nil, err
+	}
+	switch {
+	case s.Leeway == 0:
+		v.leeway = DefaultLeeway
+	case s.Leeway < 0:
+		v.leeway = 0
+	case s.Leeway > MaxLeeway:
+		return nil, configErr("Leeway %s is larger than the maximum %s", s.Leeway, MaxLeeway)
+	default:
+		v.leeway = s.Leeway
+	}
+	switch {
+	case s.MaxTokenBytes == 0:
+		v.maxTokenBytes = DefaultMaxTokenBytes
+	case s.MaxTokenBytes < 0 || s.MaxTokenBytes > maxMaxTokenBytes:
+		return nil, configErr("MaxTokenBytes %d is out of range (1 to %d)", s.MaxTokenBytes, maxMaxTokenBytes)
+	default:
+		v.maxTokenBytes = s.MaxTokenBytes
+	}
+	algs, err := checkAlgorithms(s.Algorithms)
+	if err != nil {
+		return nil, err
+	}
+
+	sources := 0
+	for _, set := range []bool{s.PublicKey != "", s.JWKSURI != "", o.keySource != nil} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return nil, configErr("exactly one key source is required: PublicKey (PEM key or HMAC secret), JWKSURI, or WithKeySource; %d are set", sources)
+	}
+	hmac := len(algs) > 0 && slices.Contains(hmacAlgorithms, algs[0])
+	switch {
+	case o.keySource != nil:
+		if len(algs) == 0 {
+			return nil, configErr("Algorithms must be set when a custom key source is used")
+		}
+		if hmac {
+			return nil, configErr("HMAC algorithms cannot be used with a custom key source")
+		}
+		v.source = o.keySource
+		v.algorithms = algs
+	case s.JWKSURI != "":
+		if hmac {
+			return nil, configErr("HMAC algorithms (%s) cannot be used with a JWKSURI; a JWK Set is public, so its keys must never be HMAC secrets", strings.Join(algs, ","))
+		}
+		if len(algs) == 0 {
+			algs = asymmetricAlgorithms
+		}
+		ctx, cancel := context.WithCancel(o.ctx)
+		src, err := newRemoteKeySource(ctx, s, algs, o)
+		if err != nil {
+			cancel()
+			return nil, configErr("JWKSURI: %w", err)
+		}
+		v.source = src
+		v.algorithms = algs
+		v.closeFn = cancel
+	case hmac:
+		if looksLikeKeyMaterial(s.PublicKey) {
+			return nil, configErr("PublicKey looks like a PEM key, certificate or JWK, which must never be used as an HMAC secret (algorithm confusion); configure a random secret")
+		}
+		for _, a := range algs {
+			if n := hmacMinSecret[a]; len(s.PublicKey) < n {
+				return nil, configErr("HMAC secret for %s is %d bytes; at least %d are required", a, len(s.PublicKey), n)
+			}
+		}
+		v.staticKey = []byte(s.PublicKey)
+		v.algorithms = algs
+	default:
+		key, err := parsePublicKeyPEM(s.PublicKey)
+		if err != nil {
+			if len(algs) == 0 && !strings.Contains(s.PublicKey, "-----BEGIN") {
+				return nil, configErr("%w (for an HMAC secret, set Algorithms to HS256, HS384 or HS512)", err)
+			}
+			return nil, configErr("%w", err)
+		}
+		keyAlgs := algorithmsForKey(key)
+		if len(algs) == 0 {
+			algs = keyAlgs
+		}
+		for _, a := range algs {
+			if !slices.Contains(keyAlgs, a) {
+				return nil, configErr("algorithm %s cannot be used with the configured %s key (allowed: %s)", a, keyKind(key), strings.Join(keyAlgs, ","))
+			}
+		}
+		v.staticKey = key
+		v.algorithms = algs
+	}
+	v.algorithms = slices.Clone(v.algorithms)
+	slices.Sort(v.algorithms)
+	return v, nil
+}
+
+// Close stops background work (the JWK Set refresh loop). The verifier keeps
+// answering with the keys it has. Close is idempotent and always returns nil.
+func (v *JWTVerifier) Close() error {
+	v.closeOnce.Do(func() {
+		if v.closeFn != nil {
+			v.closeFn()
+		}
+	})
+	return nil
+}
+
+// RequiredScopes returns the scopes every token must grant. It implements
+// [ScopeRequirer].
+func (v *JWTVerifier) RequiredScopes() []string { return slices.Clone(v.requiredScopes) }
+
+// Issuers returns the accepted issuers.
+func (v *JWTVerifier) Issuers() []string { return slices.Clone(v.issuers) }
+
+// Audiences returns the accepted audiences.
+func (v *JWTVerifier) Audiences() []string { return slices.Clone(v.audiences) }
+
+// Algorithms returns the effective algorithm allow-list.
+func (v *JWTVerifier) Algorithms() []string { return slices.Clone(v.algorithms) }
+
+// VerifyToken verifies a compact JWS access token. It implements
+// [TokenVerifier].
+func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*AccessToken, error) {
+	if len(token) == 0 {
+		return nil, invalid(ReasonMalformed, "the token is empty")
+	}
+	if len(token) > v.maxTokenBytes {
+		return nil, invalid(ReasonTooLarge, "the token exceeds the size limit")
+	}
+	// Only the base64url alphabet and the two separators. Go's base64
+	// decoders silently skip CR and LF, so this is checked first.
+	dots := 0
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		switch {
+		case c == '.':
+			dots++
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return nil, invalid(ReasonMalformed, "the token has characters outside the base64url alphabet")
+		}
+	}
+	if dots != 2 {
+		if dots == 4 {
+			return nil, invalid(ReasonMalformed, "encrypted tokens (JWE) are not supported")
+		}
+		return nil, invalid(ReasonMalformed, "the token is not a compact JWS with three segments")
+	}
+	d1 := strings.IndexByte(token, '.')
+	d2 := d1 + 1 + strings.IndexByte(token[d1+1:], '.')
+	headerB64, payloadB64, sigB64 := token[:d1], token[d1+1:d2], token[d2+1:]
+	if headerB64 == "" || payloadB64 == "" || sigB64 == "" {
+		return nil, invalid(ReasonMalformed, "a token segment is empty")
+	}
+
+	h, err := v.parseHeader(headerB64)
+	if err != nil {
+		return nil, err
+	}
+	key, err := v.key(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := b64.DecodeString(sigB64)
+	if err != nil {
+		return nil, invalid(ReasonMalformed, "the signature is not unpadded base64url")
+	}
+	method := jwt.GetSigningMethod(h.alg)
+	if method == nil { // unreachable: the allow-list holds supported algorithms only
+		return nil, invalid(ReasonAlgorithm, "the algorithm is not supported")
+	}
+	if err := method.Verify(token[:d2], sig, key); err != nil {
+		return nil, invalid(ReasonSignature, "the signature does not verify")
+	}
+
+	payload, err := b64.DecodeString(payloadB64)
+	if err != nil {
+		return nil, invalid(ReasonMalformed, "the payload is not unpadded base64url")
+	}
+	claims, err := parseStrictObject(payload)
+	if err != nil {
+		return nil, &InvalidTokenError{Reason: ReasonMalformed, Detail: "the claims are not a valid JSON object", Err: err}
+	}
+	at, err := v.checkClaims(claims)
+	if err != nil {
+		return nil, err
+	}
+	at.Token = token
+	if err := at.CheckScopes(v.requiredScopes); err != nil {
+		return nil, err
+	}
+	return at, nil
+}
+
+// b64 decodes unpadded base64url and rejects non-zero trailing bits.
+var b64 = base64.RawURLEncoding.Strict()
+
+// key finds the verification key for a header already checked against the
+// allow-list.
+func (v *JWTVerifier) key(ctx context.Context, h header) (any, error) {
+	if v.source == nil {
+		return v.staticKey, nil
+	}
+	k, err := v.source.VerificationKey(ctx, h.kid, h.alg)
+	if err != nil {
+		if isUnavailable(err) {
+			if errors.Is(err, ErrKeySourceUnavailable) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %w", ErrKeySourceUnavailable, err)
+		}
+		if isAlgorithmMismatch(err) {
+			return nil, invalid(ReasonAlgorithm, "the algorithm is not allowed for the key")
+		}
+		return nil, invalid(ReasonUnknownKey, "no configured key matches the token")
+	}
+	if k == nil {
+		return nil, invalid(ReasonUnknownKey, "no configured key matches the token")
+	}
+	var pub crypto.PublicKey = k
+	if !slices.Contains(algorithmsForKey(pub), h.alg) {
+		return nil, invalid(ReasonAlgorithm, "the algorithm is not allowed for the key")
+	}
+	return pub, nil
+}
+
+// keyKind names a key type for configuration errors.
+func keyKind(key any) string {
+	algs := algorithmsForKey(key)
+	switch {
+	case slices.Equal(algs, rsaAlgorithms):
+		return "RSA"
+	case len(algs) == 1 && algs[0] == "EdDSA":
+		return "Ed25519"
+	default:
+		return "EC"
+	}
+}
+
+// configErr formats an error that matches ErrInvalidConfig.
+func configErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %w", ErrInvalidConfig, fmt.Errorf(format, args...))
+}
+
+// checkList validates a list of exact-match strings.
+func checkList(field string, in []string, required bool) ([]string, error) {
+	if required && len(in) == 0 {
+		return nil, configErr("%s: at least one value is required", field)
+	}
+	for _, s := range in {
+		if s == "" {
+			return nil, configErr("%s: empty value", field)
+		}
+		if strings.TrimSpace(s) != s {
+			return nil, configErr("%s: value %q has surrounding whitespace", field, s)
+		}
+	}
+	return slices.Clone(in), nil
+}
+
+// checkScopes validates scope tokens (RFC 6749 §3.3 scope-token syntax).
+func checkScopes(field string, in []string) ([]string, error) {
+	for _, s := range in {
+		if s == "" {
+			return nil, configErr("%s: empty scope", field)
+		}
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+				return nil, configErr("%s: scope %q has a character not allowed in a scope (RFC 6749 §3.3)", field, s)
+			}
+		}
+	}
+	return slices.Clone(in), nil
+}
+
+// checkAlgorithms validates an algorithm allow-list: known names only, never
+// none, never HMAC mixed with asymmetric algorithms.
+func checkAlgorithms(in []string) ([]string, error) {
+	var hmac, asym bool
+	for _, a := range in {
+		switch {
+		case strings.EqualFold(a, "none"):
+			return nil, configErr("algorithm %q is never allowed", a)
+		case !isSupportedAlgorithm(a):
+			return nil, configErr("algorithm %q is not supported (supported: %s, %s)", a, strings.Join(asymmetricAlgorithms, ","), strings.Join(hmacAlgorithms, ","))
+		case slices.Contains(hmacAlgorithms, a):
+			hmac = true
+		default:
+			asym = true
+		}
+	}
+	if hmac && asym {
+		return nil, configErr("HMAC and asymmetric algorithms cannot be mixed in one verifier (algorithm confusion)")
+	}
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}

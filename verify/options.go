@@ -1,0 +1,54 @@
+package verify
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Option adjusts a [JWTVerifier] beyond its [Settings]: injected
+// dependencies for tests and embedding.
+type Option func(*options)
+
+type options struct {
+	now        func() time.Time
+	httpClient *http.Client
+	logger     *slog.Logger
+	keySource  KeySource
+	ctx        context.Context
+}
+
+// WithClock sets the clock used for exp, nbf and iat (and the JWK Set's
+// rate limits). The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
+// WithHTTPClient sets the HTTP client used to fetch the JWK Set. Redirects
+// are refused whatever the client's CheckRedirect says. The default is a new
+// client with the JWKS timeout.
+func WithHTTPClient(c *http.Client) Option {
+	return func(o *options) { o.httpClient = c }
+}
+
+// WithLogger sets the logger for key-source events. The default is
+// slog.Default(). Tokens are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
+}
+
+// WithKeySource verifies tokens with keys from ks instead of
+// Settings.PublicKey or Settings.JWKSURI, which must then both be empty.
+// Settings.Algorithms must be set: the source must pin each key to the
+// algorithms it allows.
+func WithKeySource(ks KeySource) Option {
+	return func(o *options) { o.keySource = ks }
+}
+
+// WithContext sets the context that bounds background work (the JWK Set's
+// refresh loop). Cancelling it has the same effect as [JWTVerifier.Close].
+// The default is context.Background().
+func WithContext(ctx context.Context) Option {
+	return func(o *options) { o.ctx = ctx }
+}
