@@ -14,7 +14,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,9 +189,3 @@ func wantReason(t testing.TB, err error, r Reason) {
 	}
 }
 
-// replaceSeg returns token with segment i replaced.
-func replaceSeg(token string, i int, seg string) string {
-	parts := strings.Split(token, ".")
-	parts[i] = seg
-	return strings.Join(parts, ".")
-}
