@@ -1,0 +1,187 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mcpauth/mcpauth/testkeys"
+)
+
+// parseFlags parses args, printing usage on -h. It returns done=true with
+// the exit code when the command must stop.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, true
+		}
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+func runKeygen(args []string, e env) int {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	typ := fs.String("type", "rsa", "key type: rsa (RS256, 2048 bits), ec (ES256, P-256) or ed25519 (EdDSA)")
+	out := fs.String("out", "", "directory to write private.pem (mode 0600), public.pem and jwks.json; default: print the PEM keys to stdout")
+	fs.Usage = func() {
+		io.WriteString(e.stderr, "Usage: mcpauth keygen [flags]\n\nGenerates a key pair for development and tests (not for production).\n\n")
+		fs.PrintDefaults()
+	}
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		return e.failf(exitUsage, "keygen takes no arguments")
+	}
+	var (
+		kp  testkeys.KeyPair
+		err error
+	)
+	switch strings.ToLower(*typ) {
+	case "rsa":
+		kp, err = testkeys.GenerateRSAKeyPair()
+	case "ec", "ecdsa", "p256", "p-256":
+		kp, err = testkeys.GenerateECKeyPair()
+	case "ed25519", "eddsa":
+		kp, err = testkeys.GenerateEd25519KeyPair()
+	default:
+		return e.failf(exitUsage, "-type %q is not one of rsa, ec, ed25519", *typ)
+	}
+	if err != nil {
+		return e.failf(exitInternal, "generating the key: %v", err)
+	}
+	if *out == "" {
+		fmt.Fprint(e.stdout, kp.PrivateKeyPEM(), kp.PublicKeyPEM())
+		return exitOK
+	}
+	jwks, err := testkeys.JWKS(kp)
+	if err != nil {
+		return e.failf(exitInternal, "encoding the JWKS: %v", err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return e.failf(exitInternal, "%v", err)
+	}
+	files := []struct {
+		name string
+		data string
+		mode os.FileMode
+	}{
+		{"private.pem", kp.PrivateKeyPEM(), 0o600},
+		{"public.pem", kp.PublicKeyPEM(), 0o644},
+		{"jwks.json", string(jwks) + "\n", 0o644},
+	}
+	for _, f := range files {
+		path := filepath.Join(*out, f.name)
+		// O_EXCL: never overwrite an existing key.
+		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.mode)
+		if err != nil {
+			return e.failf(exitInternal, "%v", err)
+		}
+		_, werr := fh.WriteString(f.data)
+		if cerr := fh.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return e.failf(exitInternal, "writing %s: %v", path, werr)
+		}
+		fmt.Fprintln(e.stdout, path)
+	}
+	fmt.Fprintf(e.stderr, "kid %s, algorithm %s. Verify with:\n  export MCPAUTH_JWT_PUBLIC_KEY=\"$(cat %s)\"\n",
+		kp.KeyID(), kp.Algorithm(), filepath.Join(*out, "public.pem"))
+	return exitOK
+}
+
+// listFlag collects a repeatable, comma-separated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// claimFlag collects repeatable name=value claims; a value that parses as
+// JSON is used as JSON, otherwise as a string.
+type claimFlag map[string]any
+
+func (c claimFlag) String() string { return fmt.Sprint(map[string]any(c)) }
+func (c claimFlag) Set(v string) error {
+	name, val, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want name=value, got %q", v)
+	}
+	var j any
+	if err := json.Unmarshal([]byte(val), &j); err == nil {
+		c[name] = json.RawMessage(val)
+	} else {
+		c[name] = val
+	}
+	return nil
+}
+
+func runToken(args []string, e env) int {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	keyFile := fs.String("key", "", "private key PEM file (from mcpauth keygen); required")
+	sub := fs.String("sub", testkeys.DefaultSubject, "subject (sub)")
+	iss := fs.String("iss", testkeys.DefaultIssuer, "issuer (iss)")
+	var aud, scopes listFlag
+	fs.Var(&aud, "aud", "audience (aud); repeat or comma-separate for several")
+	fs.Var(&scopes, "scope", "scope; repeat or comma-separate for several")
+	expiresIn := fs.Duration("expires-in", time.Hour, "lifetime; negative for an expired token")
+	kid := fs.String("kid", "", "kid header (default: the key's RFC 7638 thumbprint)")
+	alg := fs.String("alg", "", "algorithm (default: RS256, ES256 or EdDSA by key type)")
+	claims := claimFlag{}
+	fs.Var(claims, "claim", "extra claim name=value (JSON values allowed); repeatable")
+	fs.Usage = func() {
+		io.WriteString(e.stderr, "Usage: mcpauth token -key private.pem [flags]\n\nMints a signed token for development and tests.\n\n")
+		fs.PrintDefaults()
+	}
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	if fs.NArg() != 0 {
+		return e.failf(exitUsage, "token takes no arguments")
+	}
+	if *keyFile == "" {
+		return e.failf(exitUsage, "-key is required (make one with: mcpauth keygen -out DIR)")
+	}
+	pemBytes, err := os.ReadFile(*keyFile)
+	if err != nil {
+		return e.failf(exitUsage, "reading -key: %v", err)
+	}
+	kp, err := testkeys.ParsePrivateKeyPEM(string(pemBytes))
+	if err != nil {
+		return e.failf(exitUsage, "-key %s: %v", *keyFile, err)
+	}
+	if *expiresIn == 0 {
+		return e.failf(exitUsage, "-expires-in must not be zero")
+	}
+	tok, err := kp.CreateToken(testkeys.TokenOptions{
+		Subject:          *sub,
+		Issuer:           *iss,
+		Audience:         aud,
+		Scopes:           scopes,
+		ExpiresIn:        *expiresIn,
+		KID:              *kid,
+		Algorithm:        *alg,
+		AdditionalClaims: claims,
+	})
+	if err != nil {
+		return e.failf(exitUsage, "%v", err)
+	}
+	fmt.Fprintln(e.stdout, tok)
+	return exitOK
+}

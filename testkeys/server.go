@@ -1,0 +1,214 @@
+package testkeys
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// JWKSPath is the path at which a [JWKSServer] serves its JWK Set.
+const JWKSPath = "/.well-known/jwks.json"
+
+// JWKSServer is a test HTTP server on the loopback interface that serves a JWK
+// Set at [JWKSPath] and lets a test change its behaviour while it runs: rotate
+// keys, serve arbitrary bytes, answer with an error status, go down and come
+// back, and hold requests in flight. It counts the requests it receives.
+// Other paths answer 404. Its methods are safe for concurrent use.
+//
+// Typical use in a test:
+//
+//	kp := testkeys.SharedRSAKeyPair(t)
+//	srv := testkeys.NewJWKSServer(t, kp)
+//	v, err := verify.NewJWTVerifier(verify.Settings{JWKSURI: srv.URL(), ...})
+//	...
+//	srv.SetDown(true) // the next refresh fails with 503
+type JWKSServer struct {
+	tb      testing.TB
+	srv     *httptest.Server
+	closing chan struct{}
+	once    sync.Once
+
+	mu       sync.Mutex
+	doc      []byte
+	status   int
+	down     bool
+	requests int
+	gate     chan struct{} // non-nil while requests are held
+	waiters  []requestWaiter
+}
+
+// requestWaiter is an AwaitRequests call waiting for the count to reach n.
+type requestWaiter struct {
+	n  int
+	ch chan struct{}
+}
+
+// NewJWKSServer starts a server serving the JWK Set of keys (see [JWKS]) and
+// registers its Close with tb.Cleanup. It calls tb.Fatal if the set cannot be
+// built.
+func NewJWKSServer(tb testing.TB, keys ...KeyPair) *JWKSServer {
+	tb.Helper()
+	doc, err := JWKS(keys...)
+	if err != nil {
+		tb.Fatalf("testkeys.NewJWKSServer: %v", err)
+	}
+	s := &JWKSServer{
+		tb:      tb,
+		closing: make(chan struct{}),
+		doc:     doc,
+		status:  http.StatusOK,
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// URL returns the full URL of the JWK Set, http://127.0.0.1:port + [JWKSPath].
+func (s *JWKSServer) URL() string { return s.srv.URL + JWKSPath }
+
+// SetKeys replaces the served document with the JWK Set of keys, for key
+// rotation; it undoes SetDocument. It calls Fatal on the server's testing.TB if
+// the set cannot be built, so it must be called from the test's goroutine.
+func (s *JWKSServer) SetKeys(keys ...KeyPair) {
+	s.tb.Helper()
+	doc, err := JWKS(keys...)
+	if err != nil {
+		s.tb.Fatalf("testkeys.JWKSServer.SetKeys: %v", err)
+	}
+	s.mu.Lock()
+	s.doc = doc
+	s.mu.Unlock()
+}
+
+// SetDocument makes the server answer with raw, unchanged, instead of a JWK
+// Set built from keys: use it for malformed, oversized or hand-made sets.
+func (s *JWKSServer) SetDocument(raw []byte) {
+	s.mu.Lock()
+	s.doc = bytes.Clone(raw)
+	s.mu.Unlock()
+}
+
+// SetStatus makes the server answer with status code instead of the
+// document, with a short text/plain body; http.StatusOK (the initial value)
+// serves the document again. SetDown(true) takes precedence. It calls Fatal
+// on the server's testing.TB unless 200 <= code <= 599.
+func (s *JWKSServer) SetStatus(code int) {
+	s.tb.Helper()
+	if code < 200 || code > 599 {
+		s.tb.Fatalf("testkeys.JWKSServer.SetStatus: status %d is not between 200 and 599", code)
+	}
+	s.mu.Lock()
+	s.status = code
+	s.mu.Unlock()
+}
+
+// SetDown simulates an outage: while down, every request gets 503 Service
+// Unavailable. SetDown(false) restores the previous behaviour.
+func (s *JWKSServer) SetDown(down bool) {
+	s.mu.Lock()
+	s.down = down
+	s.mu.Unlock()
+}
+
+// Requests returns how many requests have reached [JWKSPath] so far, whatever
+// their outcome, including those currently held.
+func (s *JWKSServer) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// AwaitRequests returns a channel that is closed once at least n requests
+// have reached [JWKSPath]. Together with Hold, it lets a test know that a fetch
+// is in flight without sleeping.
+func (s *JWKSServer) AwaitRequests(n int) <-chan struct{} {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.requests >= n {
+		close(ch)
+		return ch
+	}
+	s.waiters = append(s.waiters, requestWaiter{n: n, ch: ch})
+	return ch
+}
+
+// Hold makes requests to [JWKSPath] wait, once counted, until release is
+// called, the server is closed or the client gives up. The response then
+// reflects the server's state at that moment, so a test can hold a fetch,
+// change the keys and release it. Calling Hold while already holding returns
+// a release function for the same hold. release may be called more than once.
+func (s *JWKSServer) Hold() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gate == nil {
+		s.gate = make(chan struct{})
+	}
+	gate := s.gate
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.gate == gate {
+			close(gate)
+			s.gate = nil
+		}
+	}
+}
+
+// Close shuts the server down, releasing held requests first. It is called
+// automatically at the end of the test and may be called earlier to simulate
+// a server that is gone (connections are then refused).
+func (s *JWKSServer) Close() {
+	s.once.Do(func() {
+		close(s.closing)
+		s.srv.Close()
+	})
+}
+
+// serveHTTP is the server's handler.
+func (s *JWKSServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != JWKSPath {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	s.requests++
+	waiters := s.waiters[:0]
+	for _, wt := range s.waiters {
+		if s.requests >= wt.n {
+			close(wt.ch)
+		} else {
+			waiters = append(waiters, wt)
+		}
+	}
+	s.waiters = waiters
+	gate := s.gate
+	s.mu.Unlock()
+
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-s.closing:
+		case <-r.Context().Done():
+			return
+		}
+	}
+
+	s.mu.Lock()
+	doc, status, down := s.doc, s.status, s.down
+	s.mu.Unlock()
+
+	if !allowedMethod(w, r) {
+		return
+	}
+	switch {
+	case down:
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+	case status != http.StatusOK:
+		http.Error(w, http.StatusText(status), status)
+	default:
+		writeDocument(w, doc)
+	}
+}
