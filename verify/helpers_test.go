@@ -188,4 +188,3 @@ func wantReason(t testing.TB, err error, r Reason) {
 		t.Fatalf("reason = %q (%v); want %q", got, err, r)
 	}
 }
-
