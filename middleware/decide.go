@@ -1,0 +1,221 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// decision is what the middleware does with a request: pass it on with token
+// (resp == nil, preflight false), pass it on unauthenticated as a CORS
+// preflight, or write resp.
+type decision struct {
+	token     *verify.AccessToken
+	resp      *response
+	preflight bool
+	reason    verify.Reason
+	clientID  string
+	level     slog.Level // log level of a rejection
+	err       error      // verifier error, for the log only; redacted
+}
+
+// errNilToken reports a verifier that returned neither a token nor an error.
+var errNilToken = errors.New("verifier returned neither an access token nor an error")
+
+// decide authenticates r with v under c. It writes nothing; the handler
+// carries out the decision.
+func decide(r *http.Request, v verify.TokenVerifier, c *config) decision {
+	if c.corsPreflight && isPreflight(r) {
+		return decision{preflight: true}
+	}
+	token, st := bearerToken(r.Header)
+	switch st {
+	case credNone:
+		return decision{resp: c.noCredentials, reason: ReasonNoCredentials, level: slog.LevelDebug}
+	case credEmpty:
+		return decision{resp: c.emptyToken, reason: ReasonInvalidRequest, level: slog.LevelInfo}
+	case credMultiple:
+		return decision{resp: c.multipleHeaders, reason: ReasonInvalidRequest, level: slog.LevelInfo}
+	case credSyntax:
+		return decision{resp: c.badSyntax, reason: ReasonInvalidRequest, level: slog.LevelInfo}
+	}
+
+	at, err := v.VerifyToken(r.Context(), token)
+	if err != nil {
+		return verifierError(c, err, token)
+	}
+	if at == nil {
+		return decision{resp: c.invalidToken, reason: verify.ReasonOther, level: slog.LevelError, err: errNilToken}
+	}
+	if !at.HasScopes(c.scopes...) {
+		return decision{resp: c.insufficientScope, reason: verify.ReasonInsufficientScope, clientID: at.ClientID, level: slog.LevelInfo}
+	}
+	return decision{token: at, clientID: at.ClientID}
+}
+
+// verifierError maps a verifier error to a decision, failing closed.
+func verifierError(c *config, err error, token string) decision {
+	d := decision{reason: verify.ReasonOf(err), level: slog.LevelInfo, err: redactedError{err, token}}
+	var ise *verify.InsufficientScopeError
+	switch {
+	case errors.Is(err, verify.ErrInvalidToken):
+		d.resp = c.invalidToken
+		if d.reason == verify.ReasonExpired {
+			d.resp = c.expiredToken
+		}
+	case errors.As(err, &ise):
+		d.resp = c.insufficientFor(ise.Required)
+	case errors.Is(err, verify.ErrInsufficientScope):
+		d.resp = c.insufficientScope
+	case errors.Is(err, verify.ErrKeySourceUnavailable):
+		d.resp = c.unavailable
+		d.level = slog.LevelWarn
+	default:
+		d.resp = c.invalidToken
+		d.reason = verify.ReasonOther
+		d.level = slog.LevelError
+	}
+	return d
+}
+
+// redactedError hides the token in case a verifier put it in its error.
+type redactedError struct {
+	err   error
+	token string
+}
+
+func (e redactedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.token, "[REDACTED]")
+}
+
+// isPreflight reports whether r is a CORS preflight request.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions &&
+		r.Header.Get("Origin") != "" &&
+		r.Header.Get("Access-Control-Request-Method") != "" &&
+		len(r.Header.Values("Authorization")) == 0
+}
+
+// credState classifies the Authorization header.
+type credState int
+
+const (
+	credOK       credState = iota
+	credNone               // no header, or another scheme
+	credEmpty              // Bearer scheme without a token
+	credMultiple           // several Authorization lines
+	credSyntax             // token not in b64token syntax
+)
+
+// bearerToken extracts the token from the Authorization header:
+//
+//	credentials = "Bearer" 1*SP b64token   (RFC 6750 section 2.1)
+//
+// with the scheme matched case-insensitively and surrounding whitespace
+// ignored, as an HTTP parser would strip it.
+func bearerToken(h http.Header) (string, credState) {
+	vals := h.Values("Authorization")
+	switch len(vals) {
+	case 0:
+		return "", credNone
+	case 1:
+	default:
+		return "", credMultiple
+	}
+	v := strings.Trim(vals[0], " \t")
+	scheme, rest := v, ""
+	if i := strings.IndexAny(v, " \t"); i >= 0 {
+		scheme, rest = v[:i], v[i:]
+	}
+	if !isBearer(scheme) {
+		return "", credNone
+	}
+	token := strings.TrimLeft(rest, " ")
+	if strings.Trim(token, " \t") == "" {
+		return "", credEmpty
+	}
+	if !isB64Token(token) {
+		return "", credSyntax
+	}
+	return token, credOK
+}
+
+// isBearer reports whether s is "Bearer" in any ASCII letter case. Unlike
+// strings.EqualFold it does not apply Unicode case folding.
+func isBearer(s string) bool {
+	const want = "bearer"
+	if len(s) != len(want) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// b64tokenChars marks the bytes of 1*( ALPHA / DIGIT / "-" / "." / "_" /
+// "~" / "+" / "/" ).
+var b64tokenChars = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+		t[c+'a'-'A'] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "-._~+/" {
+		t[c] = true
+	}
+	return t
+}()
+
+// isB64Token reports whether s is an RFC 6750 b64token:
+// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func isB64Token(s string) bool {
+	i := 0
+	for i < len(s) && b64tokenChars[s[i]] {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	for i < len(s) && s[i] == '=' {
+		i++
+	}
+	return i == len(s)
+}
+
+// ctxKey is the context key of the authentication state.
+type ctxKey struct{}
+
+// authInfo is what the middleware stores in the request context.
+type authInfo struct {
+	token     *verify.AccessToken // nil for a preflight
+	cfg       *config
+	preflight bool
+}
+
+// AccessTokenFrom returns the access token the middleware accepted for the
+// request whose context is ctx, and whether there is one. It reports false
+// outside the middleware and for CORS preflights let through by
+// [WithCORSPreflight].
+func AccessTokenFrom(ctx context.Context) (*verify.AccessToken, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	info, _ := ctx.Value(ctxKey{}).(*authInfo)
+	if info == nil || info.token == nil {
+		return nil, false
+	}
+	return info.token, true
+}

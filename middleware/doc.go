@@ -1,0 +1,49 @@
+// Package middleware protects HTTP handlers, such as an MCP server's
+// streamable HTTP endpoint, with bearer token authentication as specified by
+// RFC 6750, RFC 9728 and the MCP authorization specification.
+//
+// [New] wraps a handler so that every request must carry an access token in
+// its Authorization header ("Bearer" scheme, in any letter case). The token
+// is checked by a [verify.TokenVerifier] — verify.JWTVerifier in production,
+// static.TokenVerifier in development — and, when accepted, is put in the
+// request context, where handlers read it with [AccessTokenFrom].
+// [RequireScopes] adds per-route scope requirements behind [New].
+//
+// Requests are answered as follows. Every error response carries
+// Content-Type: application/json, Cache-Control: no-store and a JSON body
+// {"error": …, "error_description": …} whose description is a fixed text
+// chosen by the middleware, never the verifier's error text.
+//
+//   - No credentials (no Authorization header, or another scheme such as
+//     Basic): 401 with a WWW-Authenticate: Bearer challenge without an error
+//     parameter, carrying realm, scope and resource_metadata when configured.
+//   - A malformed request (an empty bearer token, several Authorization
+//     header lines, a token that is not RFC 6750 b64token syntax): 400 with
+//     error="invalid_request".
+//   - A token the verifier rejects, or any error the verifier does not
+//     classify: 401 with error="invalid_token". Unclassified errors are also
+//     logged at error level; the request is refused either way.
+//   - A valid token lacking a required scope: 403 with
+//     error="insufficient_scope" and scope listing every required scope.
+//   - No verification keys available (verify.ErrKeySourceUnavailable): 503
+//     with Retry-After and error "temporarily_unavailable".
+//
+// The scope parameter of challenges is the union of the scopes required with
+// [WithRequiredScopes] and, when the verifier implements
+// [verify.ScopeRequirer], of its required scopes; a 403 also names the
+// scopes of the route or of the verifier's [verify.InsufficientScopeError].
+// Parameter values are quoted and restricted to the characters RFC 6750
+// allows.
+//
+// Tokens are taken only from the Authorization header, never from the query
+// string or a form body. They are never logged or echoed; log records carry
+// a machine-readable reason (see [verify.ReasonOf]), the status, the method
+// and the path, at level Debug for requests without credentials, Info for
+// other rejections, Warn for 503s and Error for unclassified verifier errors.
+// [WithObserver] reports each outcome, for metrics.
+//
+// Configuration is validated once, in [New] and [RequireScopes]. Because
+// their signatures return no error, they panic on an invalid option value,
+// as http.ServeMux panics on a bad pattern: a bad configuration stops the
+// program at start-up rather than weakening authentication.
+package middleware

@@ -1,0 +1,104 @@
+package middleware
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// secret is part of every token in these tests, so tests can check that no
+// response or log record contains one.
+const secret = "SECRET"
+
+// Tokens understood by fakeVerifier. All are RFC 6750 b64tokens.
+const (
+	tokGood         = "good-" + secret + ".a_b~c+d/e=="
+	tokNoScopes     = "noscopes-" + secret
+	tokReadOnly     = "readonly-" + secret
+	tokExpired      = "expired-" + secret
+	tokSignature    = "signature-" + secret
+	tokWrapped      = "wrapped-" + secret
+	tokScope        = "scope-" + secret
+	tokScopeWeird   = "scopeweird-" + secret
+	tokScopePlain   = "scopeplain-" + secret
+	tokUnavailable  = "unavailable-" + secret
+	tokUnknownErr   = "unknownerr-" + secret
+	tokNil          = "nil-" + secret
+	tokCanceled     = "canceled-" + secret
+	tokLeakyInvalid = "leakyinvalid-" + secret
+)
+
+var errUnknown = errors.New("backend exploded")
+
+// verifierFunc adapts a function to verify.TokenVerifier.
+type verifierFunc func(ctx context.Context, token string) (*verify.AccessToken, error)
+
+func (f verifierFunc) VerifyToken(ctx context.Context, token string) (*verify.AccessToken, error) {
+	return f(ctx, token)
+}
+
+// scopedVerifier is a verifier that also implements verify.ScopeRequirer.
+type scopedVerifier struct {
+	verify.TokenVerifier
+	scopes []string
+}
+
+func (s scopedVerifier) RequiredScopes() []string { return s.scopes }
+
+// fakeVerifier answers according to the token's name and counts calls.
+type fakeVerifier struct {
+	calls atomic.Int64
+}
+
+func (f *fakeVerifier) VerifyToken(ctx context.Context, token string) (*verify.AccessToken, error) {
+	f.calls.Add(1)
+	switch token {
+	case tokGood:
+		return &verify.AccessToken{Token: token, ClientID: "client-1", Scopes: []string{"read", "write", "admin"}}, nil
+	case tokNoScopes:
+		return &verify.AccessToken{Token: token, ClientID: "client-2"}, nil
+	case tokReadOnly:
+		return &verify.AccessToken{Token: token, ClientID: "client-3", Scopes: []string{"read"}}, nil
+	case tokExpired:
+		return nil, verify.InvalidToken(verify.ReasonExpired, "token expired")
+	case tokSignature:
+		return nil, &verify.InvalidTokenError{Reason: verify.ReasonSignature, Detail: "bad signature", Err: errors.New("crypto/rsa: verification error")}
+	case tokWrapped:
+		return nil, fmt.Errorf("custom verifier: %w", verify.ErrInvalidToken)
+	case tokScope:
+		return nil, &verify.InsufficientScopeError{Required: []string{"read", "files:write"}, Missing: []string{"files:write"}}
+	case tokScopeWeird:
+		return nil, &verify.InsufficientScopeError{Required: []string{`we"ird\ one`, "\x00\xff"}, Missing: []string{"x"}}
+	case tokScopePlain:
+		return nil, fmt.Errorf("custom: %w", verify.ErrInsufficientScope)
+	case tokUnavailable:
+		return nil, fmt.Errorf("jwks: fetch failed: %w", verify.ErrKeySourceUnavailable)
+	case tokUnknownErr:
+		return nil, fmt.Errorf("verifying %s: %w", token, errUnknown) // a careless verifier echoing the token
+	case tokNil:
+		return nil, nil
+	case tokCanceled:
+		return nil, context.Canceled
+	case tokLeakyInvalid:
+		return nil, verify.InvalidToken(verify.ReasonMalformed, "cannot parse "+token)
+	}
+	return nil, verify.InvalidToken(verify.ReasonUnknownToken, "no such token")
+}
+
+// logBuffer returns a logger writing every level to the returned buffer.
+func logBuffer() (*slog.Logger, *bytes.Buffer) {
+	var buf bytes.Buffer
+	return slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), &buf
+}
+
+// containsSecret reports whether any of texts contains secret.
+func containsSecret(texts ...string) bool {
+	return slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, secret) })
+}

@@ -1,0 +1,128 @@
+package middleware
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// New returns middleware that lets a request through only with an access
+// token accepted by v, as described in the package documentation, and puts
+// the token in the request context for [AccessTokenFrom].
+//
+// v must be safe for concurrent use. If it implements [verify.ScopeRequirer],
+// its RequiredScopes are read once, here, and advertised in challenges.
+//
+// New validates its options once and panics, with a message naming the
+// option, on a nil verifier, a nil Option or an invalid option value; the
+// returned function panics on a nil handler.
+func New(v verify.TokenVerifier, opts ...Option) func(http.Handler) http.Handler {
+	c := newConfig(v, opts)
+	return func(next http.Handler) http.Handler {
+		if next == nil {
+			panic("middleware.New: nil handler")
+		}
+		return &handler{cfg: c, next: next}
+	}
+}
+
+// handler carries out decide's decisions.
+type handler struct {
+	cfg  *config
+	next http.Handler
+}
+
+// ServeHTTP implements http.Handler.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := h.cfg
+	observe := c.observer != nil
+	var start time.Time
+	if observe {
+		start = c.now()
+	}
+	d := decide(r, c.verifier, c)
+	switch {
+	case d.preflight:
+		c.logger.LogAttrs(r.Context(), slog.LevelDebug, "mcpauth: CORS preflight passed through without authentication",
+			slog.String("method", r.Method), slog.String("path", urlPath(r)))
+		h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &authInfo{cfg: c, preflight: true})))
+	case d.resp == nil:
+		if observe {
+			c.observer(r, Outcome{Accepted: true, ClientID: d.clientID, Duration: c.now().Sub(start)})
+		}
+		h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &authInfo{token: d.token, cfg: c})))
+	default:
+		c.reject(w, r, &d, observe, start)
+	}
+}
+
+// reject logs and writes a rejection and reports it to the observer.
+func (c *config) reject(w http.ResponseWriter, r *http.Request, d *decision, observe bool, start time.Time) {
+	var o Outcome
+	if observe {
+		o = Outcome{Status: d.resp.status, Reason: d.reason, ClientID: d.clientID, Duration: c.now().Sub(start)}
+	}
+	logRejection(c.logger, r, d)
+	writeResponse(w, d.resp)
+	if observe {
+		c.observer(r, o)
+	}
+}
+
+// logRejection logs a rejected request. The record never contains the
+// token: the reason, status and fixed description are chosen by the
+// middleware and the verifier's error is redacted.
+func logRejection(l *slog.Logger, r *http.Request, d *decision) {
+	ctx := r.Context()
+	if !l.Enabled(ctx, d.level) {
+		return
+	}
+	msg := "mcpauth: request rejected"
+	if d.level >= slog.LevelError {
+		msg = "mcpauth: request rejected after an unexpected verifier error"
+	}
+	attrs := make([]slog.Attr, 0, 7)
+	attrs = append(attrs,
+		slog.String("reason", string(d.reason)),
+		slog.Int("status", d.resp.status),
+		slog.String("method", r.Method),
+		slog.String("path", urlPath(r)),
+		slog.String("description", d.resp.desc),
+	)
+	if d.clientID != "" {
+		attrs = append(attrs, slog.String("client_id", d.clientID))
+	}
+	if d.err != nil {
+		attrs = append(attrs, slog.String("error", d.err.Error()))
+	}
+	l.LogAttrs(ctx, d.level, msg, attrs...)
+}
+
+// writeResponse writes a rendered error response.
+func writeResponse(w http.ResponseWriter, resp *response) {
+	h := w.Header()
+	if resp.challenge != "" {
+		h.Set("WWW-Authenticate", resp.challenge)
+	} else {
+		h.Del("WWW-Authenticate")
+	}
+	if resp.retryAfter != "" {
+		h.Set("Retry-After", resp.retryAfter)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(resp.status)
+	_, _ = w.Write(resp.body)
+}
+
+// urlPath returns the request path for logs.
+func urlPath(r *http.Request) string {
+	if r.URL == nil {
+		return ""
+	}
+	return r.URL.Path
+}
