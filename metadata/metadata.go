@@ -1,0 +1,139 @@
+package metadata
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// WellKnownPrefix is the path prefix of RFC 9728 metadata documents.
+const WellKnownPrefix = "/.well-known/oauth-protected-resource"
+
+// ErrInvalid is matched by every error of this package.
+var ErrInvalid = errors.New("metadata: invalid protected resource metadata")
+
+// ProtectedResource is the RFC 9728 §2 document. Only Resource is required.
+type ProtectedResource struct {
+	// Resource is the resource identifier: the URL of the MCP endpoint,
+	// which is also the audience tokens must carry.
+	Resource string `json:"resource"`
+	// AuthorizationServers lists the issuer identifiers of the
+	// authorization servers that issue tokens for this resource.
+	AuthorizationServers []string `json:"authorization_servers,omitempty"`
+	// ScopesSupported lists the scopes the resource uses.
+	ScopesSupported []string `json:"scopes_supported,omitempty"`
+	// BearerMethodsSupported lists how tokens may be sent; MCP allows only
+	// "header", which is what [NewHandler] fills in when this is empty.
+	BearerMethodsSupported []string `json:"bearer_methods_supported,omitempty"`
+	// ResourceName is a human-readable name.
+	ResourceName string `json:"resource_name,omitempty"`
+	// ResourceDocumentation is a URL of human-readable documentation.
+	ResourceDocumentation string `json:"resource_documentation,omitempty"`
+}
+
+// WellKnownURL returns the metadata URL of a resource (RFC 9728 §3.1): the
+// well-known prefix inserted between the host and the resource's path, so
+// https://mcp.example.com/mcp has its metadata at
+// https://mcp.example.com/.well-known/oauth-protected-resource/mcp.
+func WellKnownURL(resource string) (string, error) {
+	u, err := checkURL("resource", resource)
+	if err != nil {
+		return "", err
+	}
+	if u.RawQuery != "" {
+		return "", fmt.Errorf("%w: resource %q has a query, which RFC 9728 discourages", ErrInvalid, resource)
+	}
+	path := strings.TrimSuffix(u.EscapedPath(), "/")
+	return u.Scheme + "://" + u.Host + WellKnownPrefix + path, nil
+}
+
+// Path returns the path component of [WellKnownURL], for registering the
+// handler on a mux.
+func Path(resource string) (string, error) {
+	s, err := WellKnownURL(resource)
+	if err != nil {
+		return "", err
+	}
+	u, _ := url.Parse(s)
+	return u.EscapedPath(), nil
+}
+
+// NewHandler validates m and returns a handler that serves it as JSON to GET
+// and HEAD requests. The document is encoded once. Because the metadata is
+// public, the response allows any origin (CORS) and may be cached for an
+// hour.
+func NewHandler(m ProtectedResource) (http.Handler, error) {
+	if _, err := WellKnownURL(m.Resource); err != nil {
+		return nil, err
+	}
+	for _, as := range m.AuthorizationServers {
+		if _, err := checkURL("authorization server", as); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range m.ScopesSupported {
+		if s == "" || strings.ContainsAny(s, " \"\\") {
+			return nil, fmt.Errorf("%w: scope %q is not a valid scope token", ErrInvalid, s)
+		}
+	}
+	if m.ResourceDocumentation != "" {
+		if _, err := checkURL("resource documentation", m.ResourceDocumentation); err != nil {
+			return nil, err
+		}
+	}
+	if len(m.BearerMethodsSupported) == 0 {
+		m.BearerMethodsSupported = []string{"header"}
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	body = append(body, '\n')
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+		case http.MethodOptions:
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "MCP-Protocol-Version")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		default:
+			h.Set("Allow", "GET, HEAD, OPTIONS")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "public, max-age=3600")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if r.Method == http.MethodHead {
+			return
+		}
+		w.Write(body)
+	}), nil
+}
+
+// checkURL accepts absolute http(s) URLs with a host and no fragment or
+// user info.
+func checkURL(what, s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: %s %q is not a URL", ErrInvalid, what, s)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("%w: %s %q must be an http or https URL", ErrInvalid, what, s)
+	case u.Host == "":
+		return nil, fmt.Errorf("%w: %s %q has no host", ErrInvalid, what, s)
+	case u.User != nil:
+		return nil, fmt.Errorf("%w: %s must not contain user info", ErrInvalid, what)
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return nil, fmt.Errorf("%w: %s %q must not have a fragment", ErrInvalid, what, s)
+	case strings.ContainsAny(s, "\" \\"):
+		return nil, fmt.Errorf("%w: %s %q has characters that cannot be quoted in a challenge", ErrInvalid, what, s)
+	}
+	return u, nil
+}
