@@ -1,0 +1,86 @@
+package sdkauth
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+
+	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// ExtraKey is the key of the [verify.AccessToken] in auth.TokenInfo.Extra.
+const ExtraKey = "mcpauth.access_token"
+
+// TokenInfo converts an AccessToken to go-sdk's TokenInfo: Scopes,
+// Expiration, UserID (issuer and subject, or client id when there is no
+// subject) and the AccessToken itself in Extra under [ExtraKey].
+func TokenInfo(at *verify.AccessToken) *auth.TokenInfo {
+	id := at.Subject
+	if id == "" {
+		id = at.ClientID
+	}
+	if at.Issuer != "" {
+		id = at.Issuer + " " + id
+	}
+	return &auth.TokenInfo{
+		Scopes:     at.Scopes,
+		Expiration: at.ExpiresAt,
+		UserID:     id,
+		Extra:      map[string]any{ExtraKey: at},
+	}
+}
+
+// AccessTokenFrom returns the AccessToken stored by [Protect] or [Bridge] in
+// a go-sdk TokenInfo, typically req.Extra.TokenInfo in a tool handler.
+func AccessTokenFrom(ti *auth.TokenInfo) (*verify.AccessToken, bool) {
+	if ti == nil {
+		return nil, false
+	}
+	at, ok := ti.Extra[ExtraKey].(*verify.AccessToken)
+	return at, ok && at != nil
+}
+
+// Protect is middleware.New followed by [Bridge]: it authenticates requests
+// with v and makes the AccessToken visible to go-sdk tool handlers.
+func Protect(v verify.TokenVerifier, opts ...middleware.Option) func(http.Handler) http.Handler {
+	authn := middleware.New(v, opts...)
+	return func(next http.Handler) http.Handler {
+		return authn(Bridge(next))
+	}
+}
+
+// Bridge copies the AccessToken that middleware.New put in the request
+// context into go-sdk's TokenInfo. It must run inside middleware.New;
+// without an AccessToken it fails closed with 500.
+//
+// It uses go-sdk's auth.RequireBearerToken as the carrier, because the SDK
+// offers no other way to set its context value; the verifier given to it only
+// reads the already-verified AccessToken, so every rejection is answered by
+// mcpauth's middleware before this point.
+func Bridge(next http.Handler) http.Handler {
+	carrier := auth.RequireBearerToken(fromContext, &auth.RequireBearerTokenOptions{
+		// The token was fully verified (including exp with mcpauth's leeway,
+		// or no exp for static tokens); the SDK must not re-judge it.
+		AllowMissingExpiration: true,
+		ClockSkew:              verify.MaxLeeway,
+	})(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := middleware.AccessTokenFrom(r.Context()); !ok {
+			http.Error(w, `{"error":"server_error","error_description":"authentication is not configured for this route"}`, http.StatusInternalServerError)
+			return
+		}
+		carrier.ServeHTTP(w, r)
+	})
+}
+
+// fromContext is the go-sdk verifier: it returns the AccessToken the
+// middleware already verified.
+func fromContext(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInfo, error) {
+	at, ok := middleware.AccessTokenFrom(ctx)
+	if !ok {
+		return nil, auth.ErrInvalidToken
+	}
+	return TokenInfo(at), nil
+}

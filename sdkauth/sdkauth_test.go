@@ -1,0 +1,120 @@
+package sdkauth
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpauth/mcpauth/static"
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+func TestTokenInfo(t *testing.T) {
+	exp := time.Unix(2000000000, 0)
+	at := &verify.AccessToken{ClientID: "c", Subject: "s", Issuer: "https://i", Scopes: []string{"a"}, ExpiresAt: exp}
+	ti := TokenInfo(at)
+	if ti.UserID != "https://i s" || !ti.Expiration.Equal(exp) || len(ti.Scopes) != 1 {
+		t.Fatalf("%+v", ti)
+	}
+	if got, ok := AccessTokenFrom(ti); !ok || got != at {
+		t.Fatal("AccessTokenFrom lost the token")
+	}
+	if ti := TokenInfo(&verify.AccessToken{ClientID: "c"}); ti.UserID != "c" {
+		t.Fatalf("UserID without subject = %q", ti.UserID)
+	}
+	if _, ok := AccessTokenFrom(nil); ok {
+		t.Fatal("nil TokenInfo")
+	}
+	if _, ok := AccessTokenFrom(&auth.TokenInfo{}); ok {
+		t.Fatal("empty TokenInfo")
+	}
+}
+
+func TestBridgeWithoutMiddlewareFailsClosed(t *testing.T) {
+	called := false
+	h := Bridge(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/mcp", nil)
+	req.Header.Set("Authorization", "Bearer abc")
+	h.ServeHTTP(rec, req)
+	if rec.Code != 500 || called {
+		t.Fatalf("status %d called %v", rec.Code, called)
+	}
+}
+
+// TestToolHandlerSeesAccessToken runs a real go-sdk MCP server behind
+// Protect and calls a tool over streamable HTTP.
+func TestToolHandlerSeesAccessToken(t *testing.T) {
+	v, err := static.NewTokenVerifier(map[string]static.Token{
+		"dev-token-1": {ClientID: "client-1", Subject: "alice", Scopes: []string{"tools"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "1"}, nil)
+	type out struct {
+		ClientID string `json:"client_id"`
+		Subject  string `json:"subject"`
+	}
+	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, out, error) {
+		at, ok := AccessTokenFrom(req.Extra.TokenInfo)
+		if !ok {
+			return nil, out{}, errNoToken
+		}
+		return nil, out{ClientID: at.ClientID, Subject: at.Subject}, nil
+	})
+	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+	srv := httptest.NewServer(Protect(v)(handler))
+	defer srv.Close()
+
+	client := mcp.NewClient(&mcp.Implementation{Name: "c", Version: "1"}, nil)
+	transport := &mcp.StreamableClientTransport{Endpoint: srv.URL, HTTPClient: &http.Client{Transport: bearer{"dev-token-1"}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	session, err := client.Connect(ctx, transport, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	res, err := session.CallTool(ctx, &mcp.CallToolParams{Name: "whoami"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IsError {
+		t.Fatalf("tool error: %+v", res.Content)
+	}
+	text := res.Content[0].(*mcp.TextContent).Text
+	if !strings.Contains(text, `"client_id":"client-1"`) || !strings.Contains(text, `"subject":"alice"`) {
+		t.Fatalf("tool saw %s", text)
+	}
+
+	// Without a token the SDK handler is never reached: mcpauth answers.
+	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+		t.Fatalf("status %d challenge %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+}
+
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+type sdkError string
+
+func (e sdkError) Error() string { return string(e) }
+
+const errNoToken = sdkError("no access token")
