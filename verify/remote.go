@@ -1,10 +1,36 @@
 package verify
 
-// Temporary: replaced when the jwks package lands.
-import "errors"
+import (
+	"context"
+	"errors"
 
-func newRemoteKeySource(_ any, _ Settings, _ []string, _ options) (KeySource, error) {
-	return nil, errors.New("not yet")
+	"github.com/mcpauth/mcpauth/jwks"
+)
+
+// newRemoteKeySource starts a JWK Set key source for s.JWKSURI. Its
+// background refresh stops when ctx is cancelled.
+func newRemoteKeySource(ctx context.Context, s Settings, algs []string, o options) (KeySource, error) {
+	return jwks.New(ctx, s.JWKSURI, jwks.Options{
+		HTTPClient:        o.httpClient,
+		Timeout:           s.JWKSTimeout,
+		MaxBodyBytes:      s.JWKSMaxBodyBytes,
+		RefreshInterval:   s.JWKSRefreshInterval,
+		RefreshRateLimit:  s.JWKSRefreshRateLimit,
+		InsecureAllowHTTP: s.InsecureAllowHTTPJWKS,
+		Algorithms:        algs,
+		Now:               o.now,
+		Logger:            o.logger,
+	})
 }
-func isUnavailable(err error) bool       { return errors.Is(err, ErrKeySourceUnavailable) }
-func isAlgorithmMismatch(err error) bool { return false }
+
+// isUnavailable reports whether a key source error means no keys could be
+// obtained at all (as opposed to no key matching the token).
+func isUnavailable(err error) bool {
+	return errors.Is(err, ErrKeySourceUnavailable) || errors.Is(err, jwks.ErrUnavailable)
+}
+
+// isAlgorithmMismatch reports whether a key source refused the token's
+// algorithm for the key it names.
+func isAlgorithmMismatch(err error) bool {
+	return errors.Is(err, jwks.ErrAlgorithm)
+}

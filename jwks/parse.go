@@ -1,0 +1,296 @@
+package jwks
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/MicahParks/jwkset"
+)
+
+// RSA modulus bounds. Below 2048 bits is weak (RFC 8725 §3.5, NIST SP
+// 800-131A); above 16384 bits only costs verification time.
+const (
+	minRSABits = 2048
+	maxRSABits = 16384
+)
+
+// entry is one usable verification key.
+type entry struct {
+	kid  string
+	key  crypto.PublicKey // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
+	algs algSet           // pinned algorithms, already intersected with Options.Algorithms
+	jwk  jwkset.JWK
+}
+
+// snapshot is an immutable parsed key set. Lookups read it without locks.
+type snapshot struct {
+	entries []*entry
+	byKID   map[string][]*entry
+	// kidless[id] is the key allowing id when kidlessN[id] == 1.
+	kidless  [numAlgs]*entry
+	kidlessN [numAlgs]int
+	fetched  time.Time
+	skipped  int
+}
+
+func newSnapshot(entries []*entry, skipped int, fetched time.Time) *snapshot {
+	s := &snapshot{
+		entries: entries,
+		byKID:   make(map[string][]*entry, len(entries)),
+		fetched: fetched,
+		skipped: skipped,
+	}
+	for _, e := range entries {
+		if e.kid != "" {
+			s.byKID[e.kid] = append(s.byKID[e.kid], e)
+		}
+		for id := range numAlgs {
+			if e.algs.has(id) {
+				s.kidless[id] = e
+				s.kidlessN[id]++
+			}
+		}
+	}
+	return s
+}
+
+// lookup finds the key for a token. It returns errUnknownKID only when kid
+// is non-empty and no key carries it; that is the one case that may trigger
+// a refresh. It does not allocate.
+func (s *snapshot) lookup(kid string, id algID) (crypto.PublicKey, error) {
+	if kid == "" {
+		switch s.kidlessN[id] {
+		case 0:
+			return nil, errNoKidlessKey
+		case 1:
+			return s.kidless[id].key, nil
+		default:
+			return nil, errAmbiguousNoKID
+		}
+	}
+	es, ok := s.byKID[kid]
+	if !ok {
+		return nil, errUnknownKID
+	}
+	var found *entry
+	n := 0
+	for _, e := range es {
+		if e.algs.has(id) {
+			found = e
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil, errAlgNotForKey
+	case 1:
+		return found.key, nil
+	default:
+		return nil, errAmbiguousKID
+	}
+}
+
+// kids returns the distinct key IDs, sorted.
+func (s *snapshot) kids() []string {
+	out := make([]string, 0, len(s.byKID))
+	for k := range s.byKID {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// skip records why one JWK Set member was ignored.
+type skip struct {
+	index  int
+	kid    string
+	reason string
+	level  slog.Level // Warn: invalid or dangerous; Debug: not a signature key
+}
+
+func skipWarn(format string, args ...any) *skip {
+	return &skip{reason: fmt.Sprintf(format, args...), level: slog.LevelWarn}
+}
+
+func skipDebug(format string, args ...any) *skip {
+	return &skip{reason: fmt.Sprintf(format, args...), level: slog.LevelDebug}
+}
+
+// parseDocument parses a JWK Set document. A malformed document is an
+// error; a malformed or unusable member is skipped (RFC 7517 §5) and
+// reported in skips. Zero usable keys is an error.
+func parseDocument(body []byte, allowed algSet) ([]*entry, []skip, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, nil, fmt.Errorf("%w: document is not a JSON object: %v", ErrFetch, err)
+	}
+	raw, ok := top["keys"]
+	if !ok {
+		return nil, nil, fmt.Errorf(`%w: document has no "keys" member`, ErrFetch)
+	}
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '[' {
+		return nil, nil, fmt.Errorf(`%w: "keys" is not an array`, ErrFetch)
+	}
+	var members []json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return nil, nil, fmt.Errorf(`%w: "keys" does not parse: %v`, ErrFetch, err)
+	}
+	var (
+		entries []*entry
+		skips   []skip
+	)
+	for i, m := range members {
+		e, sk := parseKey(m, allowed)
+		if sk != nil {
+			sk.index = i
+			skips = append(skips, *sk)
+			continue
+		}
+		entries = append(entries, e)
+	}
+	if len(entries) == 0 {
+		return nil, skips, fmt.Errorf("%w: no usable key among %d (every member was skipped)", ErrFetch, len(members))
+	}
+	return entries, skips, nil
+}
+
+// parseKey turns one JWK Set member into an entry, or says why it is
+// skipped. The skip reason never contains key material.
+func parseKey(raw json.RawMessage, allowed algSet) (*entry, *skip) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return nil, skipWarn("malformed JWK: not a JSON object")
+	}
+	var m jwkset.JWKMarshal
+	if err := json.Unmarshal(raw, &m); err != nil {
+		sk := skipWarn("malformed JWK member: %v", err)
+		sk.kid = m.KID // best effort: set when the kid itself parsed
+		return nil, sk
+	}
+	sk := checkMetadata(&m)
+	if sk == nil {
+		var e *entry
+		e, sk = buildEntry(m, allowed)
+		if sk == nil {
+			return e, nil
+		}
+	}
+	sk.kid = m.KID
+	return nil, sk
+}
+
+// checkMetadata applies the rules that need no key material.
+func checkMetadata(m *jwkset.JWKMarshal) *skip {
+	switch m.KTY {
+	case jwkset.KtyRSA, jwkset.KtyEC, jwkset.KtyOKP:
+	case jwkset.KtyOct:
+		return skipWarn("symmetric key (kty oct) in a public JWK Set")
+	case "":
+		return skipWarn(`malformed JWK: missing "kty"`)
+	default:
+		return skipDebug("unsupported kty %q", m.KTY)
+	}
+	if m.D != "" || m.P != "" || m.Q != "" || m.DP != "" || m.DQ != "" || m.QI != "" || len(m.OTH) > 0 || m.K != "" {
+		return skipWarn("JWK contains private key material; a JWK Set must publish public keys only")
+	}
+	if m.USE != "" && m.USE != jwkset.UseSig {
+		return skipDebug(`use %q is not "sig"`, m.USE)
+	}
+	if m.KEYOPS != nil && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
+		return skipDebug(`key_ops %q does not include "verify"`, m.KEYOPS)
+	}
+	return nil
+}
+
+// typeAlgs returns the algorithms a key type and curve allow.
+func typeAlgs(m *jwkset.JWKMarshal) (algSet, *skip) {
+	switch m.KTY {
+	case jwkset.KtyRSA:
+		return rsaAlgs, nil
+	case jwkset.KtyEC:
+		switch m.CRV {
+		case jwkset.CrvP256:
+			return p256Algs, nil
+		case jwkset.CrvP384:
+			return p384Algs, nil
+		case jwkset.CrvP521:
+			return p521Algs, nil
+		case "":
+			return 0, skipWarn(`malformed JWK: EC key without "crv"`)
+		default:
+			return 0, skipDebug("unsupported EC curve %q", m.CRV)
+		}
+	default: // OKP
+		switch m.CRV {
+		case jwkset.CrvEd25519:
+			return edAlgs, nil
+		case jwkset.CrvX25519, jwkset.CrvX448:
+			return 0, skipDebug("OKP curve %q is for key agreement, not signatures", m.CRV)
+		case "":
+			return 0, skipWarn(`malformed JWK: OKP key without "crv"`)
+		default:
+			return 0, skipDebug("unsupported OKP curve %q", m.CRV)
+		}
+	}
+}
+
+// buildEntry pins the key's algorithms, decodes and validates it with
+// jwkset, and checks its strength.
+func buildEntry(m jwkset.JWKMarshal, allowed algSet) (*entry, *skip) {
+	pinned, sk := typeAlgs(&m)
+	if sk != nil {
+		return nil, sk
+	}
+	if m.ALG != "" {
+		id, ok := parseAlg(string(m.ALG))
+		switch {
+		case !ok && isSymmetricOrNone(string(m.ALG)):
+			return nil, skipWarn("alg %q is not an asymmetric signature algorithm", m.ALG)
+		case !ok:
+			return nil, skipDebug("unsupported alg %q", m.ALG)
+		case !pinned.has(id):
+			return nil, skipWarn("alg %q does not fit kty %q crv %q (allowed: %s)", m.ALG, m.KTY, m.CRV, pinned)
+		}
+		pinned = 1 << id
+	}
+	if pinned&allowed == 0 {
+		return nil, skipDebug("key algorithms %s are not in Options.Algorithms", pinned)
+	}
+	pinned &= allowed
+
+	// Never let jwkset fetch or even look at an x5u URL: it is not needed
+	// (x5c, when present, is still checked against the key) and a fetch
+	// would be a request to a URL chosen by the document.
+	m.X5U = ""
+	jwk, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{Private: false}, jwkset.JWKValidateOptions{GetX5U: nil})
+	if err != nil {
+		return nil, skipWarn("invalid key: %v", err)
+	}
+	switch k := jwk.Key().(type) {
+	case *rsa.PublicKey:
+		if bits := k.N.BitLen(); bits < minRSABits {
+			return nil, skipWarn("RSA modulus is %d bits; at least %d required", bits, minRSABits)
+		} else if bits > maxRSABits {
+			return nil, skipWarn("RSA modulus is %d bits; at most %d accepted", bits, maxRSABits)
+		}
+		if k.N.Bit(0) == 0 {
+			return nil, skipWarn("invalid RSA modulus (even)")
+		}
+		if k.E < 3 || k.E%2 == 0 {
+			return nil, skipWarn("invalid RSA public exponent %d", k.E)
+		}
+	case *ecdsa.PublicKey, ed25519.PublicKey:
+		// jwkset checked the curve point and the Ed25519 key size.
+	default:
+		return nil, skipWarn("unexpected key type %T", k)
+	}
+	return &entry{kid: m.KID, key: jwk.Key(), algs: pinned, jwk: jwk}, nil
+}
