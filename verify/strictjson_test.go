@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +30,7 @@ func TestParseStrictObject(t *testing.T) {
 		{"trailing", `{} {}`, errTrailingData},
 		{"trailing garbage", `{}x`, errTrailingData},
 		{"unterminated", `{"a":1`, errMalformedJSON},
+		{"objects too deep", strings.Repeat(`{"a":`, 20) + "1" + strings.Repeat("}", 20), errTooDeep},
 		{"too deep", `{"a":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}`, errTooDeep},
 	}
 	for _, tt := range tests {
