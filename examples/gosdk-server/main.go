@@ -1,0 +1,254 @@
+// Command gosdk-server is an MCP server built with the official Go SDK
+// (github.com/modelcontextprotocol/go-sdk) whose streamable HTTP endpoint is
+// protected by mcpauth.
+//
+// sdkauth.Protect answers every unauthenticated request itself (RFC 6750
+// 401/403 with resource_metadata) and hands the verified access token to the
+// SDK, where the whoami tool reads it with sdkauth.AccessTokenFrom. The RFC
+// 9728 metadata document that MCP clients discover from the 401 is served by
+// metadata.NewHandler.
+//
+// Configuration comes from the MCPAUTH_JWT_* variables of
+// verify.SettingsFromEnv (JWKS_URI, ISSUER, AUDIENCE, REQUIRED_SCOPES,
+// BASE_URL, ...) and the -addr flag (or MCPAUTH_ADDR, default
+// 127.0.0.1:8080). The resource URL is BASE_URL + "/mcp", BASE_URL defaulting
+// to http:// + the listen address; when AUDIENCE is unset, tokens must name
+// that resource URL as their audience.
+//
+// With neither MCPAUTH_JWT_JWKS_URI nor MCPAUTH_JWT_PUBLIC_KEY set, it runs a
+// demo: it generates an ephemeral key pair, serves its JWK Set itself at
+// /.well-known/jwks.json, verifies tokens against that JWKS exactly as in
+// production, and prints a token to try.
+//
+//	go run ./gosdk-server
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpauth/mcpauth/metadata"
+	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/sdkauth"
+	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// mcpPath is the path of the MCP endpoint below the base URL.
+const mcpPath = "/mcp"
+
+// config describes the protected resource.
+type config struct {
+	// resource is the URL of the MCP endpoint, e.g.
+	// https://mcp.example.com/mcp: the RFC 9728 resource identifier.
+	resource string
+	// authorizationServers are the issuers advertised in the metadata.
+	authorizationServers []string
+	// scopes are the scopes advertised in the metadata.
+	scopes []string
+}
+
+// newHandler returns the server's routes: the MCP endpoint at the resource's
+// path, protected by v, and its RFC 9728 metadata document.
+func newHandler(v verify.TokenVerifier, c config) (http.Handler, error) {
+	u, err := url.Parse(c.resource)
+	if err != nil || u.Path == "" || u.Path == "/" {
+		return nil, fmt.Errorf("resource %q must be an absolute URL with a path, such as https://mcp.example.com/mcp", c.resource)
+	}
+	meta, err := metadata.NewHandler(metadata.ProtectedResource{
+		Resource:             c.resource,
+		AuthorizationServers: c.authorizationServers,
+		ScopesSupported:      c.scopes,
+		ResourceName:         "mcpauth go-sdk example",
+	})
+	if err != nil {
+		return nil, err
+	}
+	metaURL, err := metadata.WellKnownURL(c.resource)
+	if err != nil {
+		return nil, err
+	}
+	metaPath, err := metadata.Path(c.resource)
+	if err != nil {
+		return nil, err
+	}
+
+	server := mcp.NewServer(&mcp.Implementation{Name: "gosdk-server", Version: "0.1.0"}, nil)
+	mcp.AddTool(server, &mcp.Tool{
+		Name:        "whoami",
+		Description: "Describes the caller's verified access token.",
+	}, whoami)
+	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
+
+	// Protect runs mcpauth's middleware (every 401/403/503 is mcpauth's) and
+	// passes the verified token to the SDK as req.Extra.TokenInfo. The
+	// verifier's required scopes are advertised in the challenges.
+	protect := sdkauth.Protect(v, middleware.WithResourceMetadata(metaURL))
+
+	mux := http.NewServeMux()
+	mux.Handle(u.Path, protect(streamable))
+	mux.Handle(metaPath, meta)
+	return mux, nil
+}
+
+// whoamiOutput is the whoami tool's structured result.
+type whoamiOutput struct {
+	ClientID  string   `json:"client_id"`
+	Subject   string   `json:"subject,omitempty"`
+	Issuer    string   `json:"issuer,omitempty"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt int64    `json:"expires_at,omitempty"`
+}
+
+// whoami reads the caller's access token from the request.
+func whoami(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, whoamiOutput, error) {
+	at, ok := sdkauth.AccessTokenFrom(req.Extra.TokenInfo)
+	if !ok {
+		// Only reachable if the MCP handler is mounted without Protect.
+		return nil, whoamiOutput{}, errors.New("no access token")
+	}
+	out := whoamiOutput{
+		ClientID: at.ClientID,
+		Subject:  at.Subject,
+		Issuer:   at.Issuer,
+		Scopes:   append([]string{}, at.Scopes...),
+	}
+	if !at.ExpiresAt.IsZero() {
+		out.ExpiresAt = at.ExpiresAt.Unix()
+	}
+	return nil, out, nil
+}
+
+func main() {
+	addr := flag.String("addr", envOr("MCPAUTH_ADDR", "127.0.0.1:8080"), "listen address (env MCPAUTH_ADDR)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *addr); err != nil {
+		slog.Error("gosdk-server", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run configures and serves until ctx ends.
+func run(ctx context.Context, addr string) error {
+	s, err := verify.SettingsFromEnv(verify.EnvPrefix)
+	if err != nil {
+		return err
+	}
+	// Listen first, so that the demo's JWKS URL (on this very server) is
+	// reachable as soon as the verifier starts fetching it.
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if s.BaseURL == "" {
+		s.BaseURL = "http://" + ln.Addr().String()
+	}
+	resource := strings.TrimSuffix(s.BaseURL, "/") + mcpPath
+	if len(s.Audiences) == 0 {
+		// MCP requires tokens issued for this server: by default the
+		// audience is the resource URL (RFC 8707).
+		s.Audiences = []string{resource}
+	}
+
+	mux := http.NewServeMux()
+	demo := s.PublicKey == "" && s.JWKSURI == ""
+	var demoKey *testkeys.RSAKeyPair
+	if demo {
+		if demoKey, err = testkeys.GenerateRSAKeyPair(); err != nil {
+			return err
+		}
+		jwksHandler, err := testkeys.JWKSHandler(demoKey)
+		if err != nil {
+			return err
+		}
+		mux.Handle(testkeys.JWKSPath, jwksHandler)
+		s.JWKSURI = "http://" + loopbackAddr(ln.Addr()) + testkeys.JWKSPath
+		if len(s.Issuers) == 0 {
+			s.Issuers = []string{testkeys.DefaultIssuer}
+		}
+	}
+
+	v, err := verify.NewJWTVerifier(s)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	h, err := newHandler(v, config{resource: resource, authorizationServers: s.Issuers, scopes: s.RequiredScopes})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/", h)
+
+	if demo {
+		token, err := demoKey.CreateToken(testkeys.TokenOptions{
+			Issuer:           s.Issuers[0],
+			Audience:         s.Audiences,
+			Scopes:           s.RequiredScopes,
+			AdditionalClaims: map[string]any{"client_id": "demo-client"},
+		})
+		if err != nil {
+			return err
+		}
+		slog.Warn("demo mode: verifying tokens signed by an ephemeral key; set MCPAUTH_JWT_JWKS_URI, MCPAUTH_JWT_ISSUER (and MCPAUTH_JWT_AUDIENCE) for real use")
+		fmt.Printf("MCP endpoint: %s\n\nDemo token (valid 1h):\n\n  TOKEN=%s\n\n", resource, token)
+		fmt.Printf("Without a token (401 with resource_metadata):\n\n  curl -i %s\n\n", resource)
+		fmt.Printf("With the token (200, an MCP initialize):\n\n  curl -i -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n    -d '%s' %s\n\n", initializeRequest, resource)
+	}
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	slog.Info("listening", "resource", resource)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// initializeRequest is an MCP initialize request, for the demo's curl line.
+const initializeRequest = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"0"}}}`
+
+// loopbackAddr returns a host:port on which this process reaches the
+// listener at a: a itself, or the IPv4 loopback when a is a wildcard address.
+func loopbackAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(a.String())
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return tcp.String()
+}
+
+// envOr returns the environment variable key, or def when it is unset or
+// empty.
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
