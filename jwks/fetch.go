@@ -16,7 +16,11 @@ const acceptHeader = "application/jwk-set+json, application/json"
 func (s *Set) fetch() (*snapshot, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.timeout)
 	defer cancel()
-	body, err := s.download(ctx)
+	var body []byte
+	err := s.discover(ctx)
+	if err == nil {
+		body, err = s.download(ctx, s.cfg.uri, acceptHeader)
+	}
 	var (
 		entries []*entry
 		skips   []skip
@@ -42,13 +46,14 @@ func (s *Set) fetch() (*snapshot, error) {
 	return snap, nil
 }
 
-// download performs the GET and returns the body, at most MaxBodyBytes.
-func (s *Set) download(ctx context.Context) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.uri, nil)
+// download performs a GET of uri and returns the body, at most
+// MaxBodyBytes.
+func (s *Set) download(ctx context.Context, uri, accept string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: building request: %v", ErrFetch, err)
 	}
-	req.Header.Set("Accept", acceptHeader)
+	req.Header.Set("Accept", accept)
 	resp, err := s.cfg.client.Do(req)
 	if err != nil {
 		return nil, s.transportErr(ctx, err)
@@ -58,7 +63,7 @@ func (s *Set) download(ctx context.Context) ([]byte, error) {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		return nil, fmt.Errorf("%w: server answered status %d (redirects are not followed)", ErrFetch, resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("%w: server answered status %d, want 200", ErrFetch, resp.StatusCode)
+		return nil, fmt.Errorf("%w: %w", ErrFetch, statusError(resp.StatusCode))
 	case resp.ContentLength > s.cfg.maxBody:
 		return nil, fmt.Errorf("%w: body of %d bytes exceeds the %d-byte limit", ErrFetch, resp.ContentLength, s.cfg.maxBody)
 	}
@@ -79,4 +84,11 @@ func (s *Set) transportErr(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: no complete response within %s: %w", ErrFetch, s.cfg.timeout, err)
 	}
 	return fmt.Errorf("%w: %w", ErrFetch, err)
+}
+
+// statusError is an unexpected HTTP status.
+type statusError int
+
+func (e statusError) Error() string {
+	return fmt.Sprintf("server answered status %d, want 200", int(e))
 }

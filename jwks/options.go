@@ -66,8 +66,10 @@ type Options struct {
 
 // config is the validated form of Options.
 type config struct {
-	uri         string // as given, validated
+	uri         string // JWK Set URL as given, validated; "" until discovered
 	redacted    string // for logs and errors: password replaced
+	issuer      string // set for NewFromIssuer: discover uri from its metadata
+	insecure    bool   // Options.InsecureAllowHTTP
 	client      *http.Client
 	timeout     time.Duration
 	maxBody     int64
@@ -92,6 +94,7 @@ func invalidf(format string, args ...any) error {
 // newConfig validates uri and opts.
 func newConfig(uri string, opts Options) (*config, error) {
 	c := &config{
+		insecure:  opts.InsecureAllowHTTP,
 		timeout:   opts.Timeout,
 		maxBody:   opts.MaxBodyBytes,
 		interval:  opts.RefreshInterval,

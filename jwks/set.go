@@ -63,12 +63,21 @@ func New(ctx context.Context, uri string, opts Options) (*Set, error) {
 }
 
 func newSet(ctx context.Context, uri string, opts Options, h hooks) (*Set, error) {
+	return newSetFor(ctx, uri, opts, h, false)
+}
+
+// newSetFor builds a Set for a JWK Set URL, or, when issuer is true, for an
+// issuer whose metadata names the JWK Set URL.
+func newSetFor(ctx context.Context, uri string, opts Options, h hooks, issuer bool) (*Set, error) {
 	if ctx == nil {
 		return nil, invalidf("nil context")
 	}
 	cfg, err := newConfig(uri, opts)
 	if err != nil {
 		return nil, err
+	}
+	if issuer {
+		cfg.issuer, cfg.uri = uri, ""
 	}
 	s := &Set{
 		cfg:      cfg,

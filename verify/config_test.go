@@ -42,7 +42,9 @@ func TestNewJWTVerifierRejectsBadConfig(t *testing.T) {
 		mod  func(*Settings)
 		want string
 	}{
-		{"no key source", func(s *Settings) { s.PublicKey = "" }, "exactly one key source"},
+		{"no key source, two issuers", func(s *Settings) { s.PublicKey, s.Issuers = "", []string{"https://a", "https://b"} }, "discovery from the issuer's metadata needs exactly one issuer"},
+		{"discovery from a non-URL issuer", func(s *Settings) { s.PublicKey, s.Issuers = "", []string{"issuer"} }, "discovery from issuer"},
+		{"discovery from an http issuer", func(s *Settings) { s.PublicKey, s.Issuers = "", []string{"http://idp.example.com"} }, "plain http"},
 		{"two key sources", func(s *Settings) { s.JWKSURI = "https://idp.example.com/jwks" }, "exactly one key source"},
 		{"no issuer", func(s *Settings) { s.Issuers = nil }, "Issuers: at least one"},
 		{"empty issuer", func(s *Settings) { s.Issuers = []string{""} }, "Issuers: empty"},

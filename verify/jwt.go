@@ -45,7 +45,11 @@ var _ TokenVerifier = (*JWTVerifier)(nil)
 // problem is reported here, as an error matching [ErrInvalidConfig]; a
 // returned verifier never fails later because of its configuration.
 //
-// With a JWKSURI, the key set is fetched in the background: construction does
+// With neither PublicKey nor JWKSURI but exactly one issuer, the JWK Set URL
+// is discovered from the issuer's OpenID Connect or RFC 8414 metadata (see
+// jwks.NewFromIssuer), which must name the same issuer.
+//
+// With a JWKSURI (or discovery), the key set is fetched in the background: construction does
 // not fail when the server is unreachable, and tokens are answered with
 // [ErrKeySourceUnavailable] until a first key set arrives. Call
 // [JWTVerifier.Close] (or cancel the [WithContext] context) to stop the
@@ -107,7 +111,11 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 			sources++
 		}
 	}
-	if sources != 1 {
+	discover := sources == 0 && len(v.issuers) == 1
+	switch {
+	case sources == 0 && len(v.issuers) > 1:
+		return nil, configErr("a key source is required: PublicKey (PEM key or HMAC secret) or JWKSURI; discovery from the issuer's metadata needs exactly one issuer, %d are set", len(v.issuers))
+	case sources > 1:
 		return nil, configErr("exactly one key source is required: PublicKey (PEM key or HMAC secret), JWKSURI, or WithKeySource; %d are set", sources)
 	}
 	hmac := len(algs) > 0 && slices.Contains(hmacAlgorithms, algs[0])
@@ -121,7 +129,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		}
 		v.source = o.keySource
 		v.algorithms = algs
-	case s.JWKSURI != "":
+	case s.JWKSURI != "" || discover:
 		if hmac {
 			return nil, configErr("HMAC algorithms (%s) cannot be used with a JWKSURI; a JWK Set is public, so its keys must never be HMAC secrets", strings.Join(algs, ","))
 		}
@@ -132,6 +140,9 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		src, err := newRemoteKeySource(ctx, s, algs, o)
 		if err != nil {
 			cancel()
+			if discover {
+				return nil, configErr("discovery from issuer: %w", err)
+			}
 			return nil, configErr("JWKSURI: %w", err)
 		}
 		v.source = src

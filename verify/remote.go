@@ -7,10 +7,11 @@ import (
 	"github.com/mcpauth/mcpauth/jwks"
 )
 
-// newRemoteKeySource starts a JWK Set key source for s.JWKSURI. Its
-// background refresh stops when ctx is cancelled.
+// newRemoteKeySource starts a JWK Set key source for s.JWKSURI, or one
+// discovered from the single issuer when JWKSURI is empty. Its background
+// refresh stops when ctx is cancelled.
 func newRemoteKeySource(ctx context.Context, s Settings, algs []string, o options) (KeySource, error) {
-	return jwks.New(ctx, s.JWKSURI, jwks.Options{
+	opts := jwks.Options{
 		HTTPClient:        o.httpClient,
 		Timeout:           s.JWKSTimeout,
 		MaxBodyBytes:      s.JWKSMaxBodyBytes,
@@ -20,7 +21,11 @@ func newRemoteKeySource(ctx context.Context, s Settings, algs []string, o option
 		Algorithms:        algs,
 		Now:               o.now,
 		Logger:            o.logger,
-	})
+	}
+	if s.JWKSURI == "" {
+		return jwks.NewFromIssuer(ctx, s.Issuers[0], opts)
+	}
+	return jwks.New(ctx, s.JWKSURI, opts)
 }
 
 // isUnavailable reports whether a key source error means no keys could be

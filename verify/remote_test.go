@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,4 +191,38 @@ type refuseTransport struct{}
 
 func (refuseTransport) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errors.New("network disabled in tests")
+}
+
+// TestDiscoveryFromIssuer configures only an issuer: the JWK Set URL comes
+// from its OpenID Connect metadata.
+func TestDiscoveryFromIssuer(t *testing.T) {
+	kp := testkeys.SharedECKeyPair(t)
+	jwksHandler, err := testkeys.JWKSHandler(kp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.Handle("/keys", jwksHandler)
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"issuer":"` + srv.URL + `","jwks_uri":"` + srv.URL + `/keys"}`))
+	})
+	v, err := NewJWTVerifier(Settings{Issuers: []string{srv.URL}, Audiences: []string{testAudience}},
+		WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	tok, err := kp.CreateToken(testkeys.TokenOptions{Issuer: srv.URL, Audience: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := v.VerifyToken(context.Background(), tok)
+	if err != nil {
+		t.Fatalf("token from the discovered key set rejected: %v", err)
+	}
+	if at.Issuer != srv.URL {
+		t.Fatalf("issuer %q", at.Issuer)
+	}
 }

@@ -18,8 +18,10 @@ const (
 // Settings configures a [JWTVerifier]. Fill it in code or with
 // [SettingsFromEnv]; [NewJWTVerifier] validates it once.
 //
-// Exactly one key source must be set: PublicKey (a PEM public key or
-// certificate, or the HMAC secret when Algorithms are HS*), or JWKSURI.
+// At most one key source may be set: PublicKey (a PEM public key or
+// certificate, or the HMAC secret when Algorithms are HS*), or JWKSURI. With
+// neither, the JWK Set URL is discovered from the metadata of the single
+// configured issuer (OpenID Connect Discovery or RFC 8414).
 type Settings struct {
 	// PublicKey is a PEM-encoded public key (PKIX "PUBLIC KEY", PKCS#1 "RSA
 	// PUBLIC KEY") or X.509 "CERTIFICATE" for RSA, ECDSA or Ed25519 keys.
