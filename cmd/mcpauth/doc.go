@@ -1,9 +1,67 @@
-// Command mcpauth verifies MCP bearer tokens from the shell and makes test
-// keys and tokens.
+// Command mcpauth protects MCP servers with bearer token authentication,
+// verifies tokens from the shell and makes test keys and tokens.
 //
+//	mcpauth serve            run an MCP server whose /mcp endpoint requires a token
+//	mcpauth proxy            put the same authentication in front of any HTTP MCP server
 //	mcpauth verify < token   verify with the MCPAUTH_JWT_* environment
 //	mcpauth keygen           generate a key pair (PEM) and its JWKS
 //	mcpauth token            mint a token signed with a private key
+//
+// # serve
+//
+// "mcpauth serve" runs an MCP server (the official Go SDK, streamable HTTP,
+// stateless, JSON responses) behind this module's middleware. Its one tool,
+// whoami, returns the caller's access token (client_id, subject, scopes,
+// expires_at, claims; never the raw token) as JSON text and structured
+// content. Routes: /mcp (token required), GET /healthz (no token), and the
+// RFC 9728 protected resource metadata at
+// /.well-known/oauth-protected-resource/mcp and
+// /.well-known/oauth-protected-resource. Every 401 carries
+// WWW-Authenticate with resource_metadata; a token lacking a required scope
+// gets 403 insufficient_scope; while no verification keys are available the
+// answer is 503 with Retry-After, and the server recovers by itself.
+//
+// The verifier comes from the same MCPAUTH_JWT_* variables as "mcpauth
+// verify" (a JWKS URI or a PEM key, with MCPAUTH_JWT_ISSUER), or from a
+// static token file (MCPAUTH_STATIC_TOKENS_FILE, development only). The
+// resource URL is MCPAUTH_JWT_BASE_URL (default http:// + the listen
+// address) + "/mcp", and it is the accepted audience unless
+// MCPAUTH_JWT_AUDIENCE says otherwise.
+//
+// With no verifier configured, serve runs a demo: it generates an ephemeral
+// RSA key, publishes it at /.well-known/jwks.json on the same server and
+// verifies tokens against that JWKS with issuer = the base URL and audience
+// = the resource URL, exactly as in production. It prints a token valid for
+// one hour and a curl command calling whoami to stdout; this is the only
+// case in which a token is ever printed.
+//
+// # proxy
+//
+// "mcpauth proxy" authenticates requests to /mcp (and paths below it) the
+// same way and forwards the accepted ones to MCPAUTH_UPSTREAM (or -upstream),
+// flushing streamed responses and SSE events as they arrive. The client's
+// Authorization header is never forwarded (MCP forbids token passthrough);
+// the verified identity is sent in X-MCPAuth-Client-ID, X-MCPAuth-Subject,
+// X-MCPAuth-Scopes (space-separated), X-MCPAuth-Issuer and
+// X-MCPAuth-Expires-At (Unix seconds), after every incoming header whose name
+// starts with X-MCPAuth- (in any letter case, '_' counting as '-') has been
+// removed. Values that are not printable ASCII, and scopes that are not RFC
+// 6749 scope tokens, are left out. Upstream failures are answered 502
+// without details. There is no demo mode: a verifier is required.
+//
+// Both servers are configured from the environment alone (a flag, where
+// there is one, wins over its variable), so a container needs no arguments:
+// MCPAUTH_ADDR (default 127.0.0.1:8080), MCPAUTH_LOG_LEVEL (debug, info,
+// warn, error), MCPAUTH_AUTHORIZATION_SERVERS (default: the issuers),
+// MCPAUTH_STATIC_TOKENS_FILE, MCPAUTH_UPSTREAM (proxy) and the MCPAUTH_JWT_*
+// settings; "mcpauth serve -h" and "mcpauth proxy -h" list them all. An
+// unknown MCPAUTH_* variable and every malformed value stop the program with
+// exit code 2 and one line naming the variable. Logs (log/slog, text, on
+// stderr) give a reason for every rejection and never contain a token; each
+// authentication outcome is counted and logged at debug, and the totals at
+// shutdown. SIGINT and SIGTERM shut down gracefully (exit 0).
+//
+// # verify, keygen, token
 //
 // "mcpauth verify" builds its verifier exactly as a server built with
 // verify.SettingsFromEnv would, reads one token from stdin (surrounding

@@ -45,15 +45,19 @@ func (e env) failf(code int, format string, args ...any) int {
 const usage = `mcpauth authenticates requests to MCP servers.
 
 Usage:
+  mcpauth serve   [flags]             run an MCP server protected by token authentication
+                                      (a ready-to-try demo when nothing is configured)
+  mcpauth proxy   [flags]             put the same authentication in front of any HTTP MCP server
   mcpauth verify  [flags] < token     verify a token with the MCPAUTH_JWT_* configuration
   mcpauth keygen  [flags]             generate a test key pair (RSA, EC P-256 or Ed25519)
   mcpauth token   [flags]             mint a test token signed with a private key
   mcpauth help                        show this help
 
-Run "mcpauth <command> -h" for a command's flags.
+Run "mcpauth <command> -h" for a command's flags and environment variables.
 
-Exit codes: 0 valid; 1 invalid token; 2 configuration or usage error;
-3 valid but missing a required scope; 4 key source unavailable; 5 I/O error.
+Exit codes: 0 valid (serve, proxy: stopped by SIGINT or SIGTERM); 1 invalid
+token; 2 configuration or usage error; 3 valid but missing a required scope;
+4 key source unavailable; 5 I/O error.
 `
 
 func main() {
@@ -67,6 +71,10 @@ func run(args []string, e env) int {
 		return exitUsage
 	}
 	switch args[0] {
+	case "serve":
+		return runServe(args[1:], e)
+	case "proxy":
+		return runProxy(args[1:], e)
 	case "verify":
 		return runVerify(args[1:], e)
 	case "keygen":

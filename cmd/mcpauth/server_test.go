@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testServer is serve or proxy running in-process on 127.0.0.1:0.
+type testServer struct {
+	url    string // http://127.0.0.1:port
+	logs   *syncBuffer
+	stdout *syncBuffer
+}
+
+func (s *testServer) mcp() string { return s.url + mcpPath }
+
+// startServer runs command with the MCPAUTH_* variables in vars (the listen
+// address is forced to 127.0.0.1:0) and stops it when the test ends,
+// failing the test if it does not shut down cleanly. adjust may change the
+// configuration (test seams).
+func startServer(t *testing.T, command string, vars map[string]string, adjust ...func(*serverConfig)) *testServer {
+	t.Helper()
+	cfg, err := configFromEnv(command, vars, "127.0.0.1:0", "")
+	if err != nil {
+		t.Fatalf("configFromEnv: %v", err)
+	}
+	ts := &testServer{logs: &syncBuffer{}, stdout: &syncBuffer{}}
+	cfg.logger = slog.New(slog.NewTextHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.stdout = ts.stdout
+	cfg.shutdownTimeout = 5 * time.Second
+	for _, f := range adjust {
+		f(cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- serve(ctx, cfg, ready) }()
+	select {
+	case ts.url = <-ready:
+	case err := <-errc:
+		cancel()
+		t.Fatalf("serve returned before it was ready: %v", err)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("serve did not become ready")
+	}
+	t.Cleanup(func() {
+		// A client connection dialed but never used counts as active for
+		// 5s in http.Server.Shutdown; close them so shutdown is prompt.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		cancel()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not shut down")
+		}
+	})
+	return ts
+}
+
+// whoamiBody is a stateless tools/call of whoami.
+const whoamiBody = demoRequestBody
+
+// do sends a request with an optional bearer token and returns the
+// response with its body read.
+func do(t *testing.T, method, url, token, body string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
+		req.Header.Add(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// callWhoami posts a whoami call and returns the status, the
+// WWW-Authenticate header and, on success, the structured content.
+func callWhoami(t *testing.T, endpoint, token string) (status int, challenge string, result map[string]any) {
+	t.Helper()
+	resp, body := do(t, http.MethodPost, endpoint, token, whoamiBody)
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, resp.Header.Get("WWW-Authenticate"), nil
+	}
+	var rpc struct {
+		Result struct {
+			Content []struct {
+				Type string `json:"type"`
+				Text string `json:"text"`
+			} `json:"content"`
+			StructuredContent map[string]any `json:"structuredContent"`
+			IsError           bool           `json:"isError"`
+		} `json:"result"`
+		Error any `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &rpc); err != nil {
+		t.Fatalf("whoami response is not JSON-RPC (%v): %s", err, body)
+	}
+	if rpc.Error != nil || rpc.Result.IsError || rpc.Result.StructuredContent == nil {
+		t.Fatalf("whoami failed: %s", body)
+	}
+	// The text content is the same JSON as the structured content.
+	if len(rpc.Result.Content) != 1 || rpc.Result.Content[0].Type != "text" {
+		t.Fatalf("whoami content = %+v, want one text block", rpc.Result.Content)
+	}
+	var fromText map[string]any
+	if err := json.Unmarshal([]byte(rpc.Result.Content[0].Text), &fromText); err != nil {
+		t.Fatalf("whoami text is not JSON: %v", err)
+	}
+	a, _ := json.Marshal(fromText)
+	b, _ := json.Marshal(rpc.Result.StructuredContent)
+	if !bytes.Equal(a, b) {
+		t.Errorf("whoami text %s differs from structured content %s", a, b)
+	}
+	return resp.StatusCode, "", rpc.Result.StructuredContent
+}
+
+// pemVars configures a PEM-key JWT verifier.
+func pemVars(kp testkeys.KeyPair, extra ...string) map[string]string {
+	m := map[string]string{
+		envPublicKey: kp.PublicKeyPEM(),
+		envIssuer:    iss,
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
+	return m
+}
+
+// mintFor mints a token for a server's resource unless o says otherwise.
+func mintFor(t *testing.T, kp testkeys.KeyPair, ts *testServer, o testkeys.TokenOptions) string {
+	t.Helper()
+	if o.Audience == nil {
+		o.Audience = []string{ts.mcp()}
+	}
+	return mint(t, kp, o)
+}
+
+func TestServerConfigErrors(t *testing.T) {
+	kp := testkeys.SharedRSAKeyPair(t)
+	dir := t.TempDir()
+	tokens := filepath.Join(dir, "tokens.json")
+	if err := os.WriteFile(tokens, []byte(`{"dev-token-123": {"client_id": "dev", "scopes": ["read"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key := "MCPAUTH_JWT_PUBLIC_KEY=" + kp.PublicKeyPEM()
+	issuer := "MCPAUTH_JWT_ISSUER=" + iss
+	tests := []struct {
+		name    string
+		command string
+		args    []string
+		environ []string
+		want    string // must appear in the one-line error
+	}{
+		{"unknown variable", "serve", nil, []string{"MCPAUTH_ADRR=:1"}, "unknown environment variable MCPAUTH_ADRR"},
+		{"unknown JWT variable", "serve", nil, []string{"MCPAUTH_JWT_AUDIENCES=x"}, "MCPAUTH_JWT_AUDIENCES"},
+		{"upstream for serve", "serve", nil, []string{"MCPAUTH_UPSTREAM=http://127.0.0.1:1/mcp"}, "MCPAUTH_UPSTREAM is read only by mcpauth proxy"},
+		{"bad log level", "serve", nil, []string{"MCPAUTH_LOG_LEVEL=loud"}, "MCPAUTH_LOG_LEVEL"},
+		{"bad addr variable", "serve", nil, []string{"MCPAUTH_ADDR=nowhere"}, "MCPAUTH_ADDR"},
+		{"bad addr port", "serve", nil, []string{"MCPAUTH_ADDR=127.0.0.1:99999"}, "MCPAUTH_ADDR"},
+		{"bad addr flag", "serve", []string{"-addr", "x"}, nil, "-addr"},
+		{"stray argument", "serve", []string{"extra"}, nil, "serve takes no arguments"},
+		{"base URL scheme", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=ftp://mcp.example.com"}, "MCPAUTH_JWT_BASE_URL"},
+		{"base URL query", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://mcp.example.com/?a=b"}, "MCPAUTH_JWT_BASE_URL"},
+		{"base URL user", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://u:p@mcp.example.com"}, "MCPAUTH_JWT_BASE_URL"},
+		{"base URL path", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://mcp.example.com/a%20b"}, "MCPAUTH_JWT_BASE_URL"},
+		{"base URL dot segment", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://mcp.example.com/a/../b"}, "MCPAUTH_JWT_BASE_URL"},
+		{"base URL empty segment", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://mcp.example.com//a"}, "MCPAUTH_JWT_BASE_URL"},
+		{"authorization servers", "serve", nil, []string{"MCPAUTH_AUTHORIZATION_SERVERS=https://as.example.com,,"}, "MCPAUTH_AUTHORIZATION_SERVERS"},
+		{"authorization server not a URL", "serve", nil, []string{"MCPAUTH_AUTHORIZATION_SERVERS=as.example.com"}, "MCPAUTH_AUTHORIZATION_SERVERS"},
+		{"static and key", "serve", nil, []string{"MCPAUTH_STATIC_TOKENS_FILE=" + tokens, key, issuer}, "mutually exclusive"},
+		{"static and audience", "serve", nil, []string{"MCPAUTH_STATIC_TOKENS_FILE=" + tokens, "MCPAUTH_JWT_AUDIENCE=x"}, "MCPAUTH_JWT_AUDIENCE cannot be used with MCPAUTH_STATIC_TOKENS_FILE"},
+		{"static file missing", "serve", nil, []string{"MCPAUTH_STATIC_TOKENS_FILE=" + filepath.Join(dir, "nope.json")}, "MCPAUTH_STATIC_TOKENS_FILE"},
+		{"key without issuer", "serve", nil, []string{key}, "MCPAUTH_JWT_ISSUER is required"},
+		{"issuer not advertisable", "serve", nil, []string{key, "MCPAUTH_JWT_ISSUER=issuer-without-scheme"}, "MCPAUTH_AUTHORIZATION_SERVERS"},
+		{"issuer without key", "serve", nil, []string{issuer}, "MCPAUTH_JWT_ISSUER is set but no key source is"},
+		{"audience without key", "serve", nil, []string{"MCPAUTH_JWT_AUDIENCE=x"}, "MCPAUTH_JWT_AUDIENCE is set but no key source is"},
+		{"bad JWT duration", "serve", nil, []string{"MCPAUTH_JWT_JWKS_TIMEOUT=soon"}, "MCPAUTH_JWT_JWKS_TIMEOUT"},
+		// Detected when the verifier is built, after listening.
+		{"bad key", "serve", nil, []string{"MCPAUTH_ADDR=127.0.0.1:0", "MCPAUTH_JWT_PUBLIC_KEY=not a key", issuer}, "MCPAUTH_JWT_* settings"},
+		{"proxy without verifier", "proxy", []string{"-upstream", "http://127.0.0.1:1/mcp"}, nil, "no verifier configured"},
+		{"proxy without upstream", "proxy", nil, []string{key, issuer}, "MCPAUTH_UPSTREAM"},
+		{"proxy bad upstream variable", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=127.0.0.1:9000"}, "MCPAUTH_UPSTREAM"},
+		{"proxy upstream with user", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=http://u:p@127.0.0.1:9000"}, "MCPAUTH_UPSTREAM"},
+		{"proxy bad upstream flag", "proxy", []string{"-upstream", "ftp://x/mcp"}, []string{key, issuer}, "-upstream"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			environ := append([]string{"PATH=/usr/bin"}, tt.environ...)
+			code, stdout, stderr := runCmd(t, "", environ, append([]string{tt.command}, tt.args...)...)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, exitUsage, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "mcpauth: ") {
+				t.Errorf("stderr is not one error line: %q", stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.want)
+			}
+			if strings.Contains(stderr, "-----BEGIN") {
+				t.Errorf("stderr echoes the key: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestServerConfigValues(t *testing.T) {
+	kp := testkeys.SharedRSAKeyPair(t)
+	t.Run("defaults", func(t *testing.T) {
+		cfg, err := configFromEnv("serve", nil, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.addr != defaultAddr || cfg.mode != modeDemo || cfg.logLevel != slog.LevelInfo || cfg.baseURL != "" {
+			t.Errorf("got addr %q mode %v level %v base %q", cfg.addr, cfg.mode, cfg.logLevel, cfg.baseURL)
+		}
+	})
+	t.Run("flag wins over variable", func(t *testing.T) {
+		cfg, err := configFromEnv("proxy", pemVars(kp, envAddr, "127.0.0.1:1", envUpstream, "http://127.0.0.1:2/a"), "127.0.0.1:3", "http://127.0.0.1:4/b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.addr != "127.0.0.1:3" || cfg.upstream.String() != "http://127.0.0.1:4/b" || cfg.mode != modeJWT {
+			t.Errorf("got addr %q upstream %v mode %v", cfg.addr, cfg.upstream, cfg.mode)
+		}
+	})
+	t.Run("variables", func(t *testing.T) {
+		cfg, err := configFromEnv("proxy", pemVars(kp, envAddr, "0.0.0.0:8080", envUpstream, "http://mcp-server:8000/mcp",
+			envLogLevel, "DEBUG", envBaseURL, "https://mcp.example.com/tenant-1/", envAuthServers, "https://as1.example.com, https://as2.example.com"), "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.addr != "0.0.0.0:8080" || cfg.upstream.Host != "mcp-server:8000" || cfg.logLevel != slog.LevelDebug ||
+			cfg.baseURL != "https://mcp.example.com/tenant-1" || strings.Join(cfg.authServers, " ") != "https://as1.example.com https://as2.example.com" {
+			t.Errorf("got %+v", cfg)
+		}
+	})
+}
+
+func TestServerHelpDocumentsEveryVariable(t *testing.T) {
+	for _, command := range []string{"serve", "proxy"} {
+		t.Run(command, func(t *testing.T) {
+			code, _, stderr := runCmd(t, "", nil, command, "-h")
+			if code != exitOK {
+				t.Fatalf("exit %d", code)
+			}
+			want := append(verify.EnvVariables(verify.EnvPrefix), envAddr, envStaticTokens, envAuthServers, envLogLevel, "-addr")
+			if command == "proxy" {
+				want = append(want, envUpstream, "-upstream", headerClientID, headerSubject, headerScopes, headerIssuer, headerExpiresAt)
+			}
+			for _, name := range want {
+				if !strings.Contains(stderr, name) {
+					t.Errorf("help does not mention %s", name)
+				}
+			}
+		})
+	}
+	code, stdout, _ := runCmd(t, "", nil, "help")
+	if code != exitOK || !strings.Contains(stdout, "mcpauth serve") || !strings.Contains(stdout, "mcpauth proxy") {
+		t.Errorf("main usage does not list serve and proxy:\n%s", stdout)
+	}
+}
+
+func TestDialableAddr(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"127.0.0.1:80", "127.0.0.1:80"},
+		{"0.0.0.0:8080", "127.0.0.1:8080"},
+		{"[::]:8080", "127.0.0.1:8080"},
+		{"[::1]:9", "[::1]:9"},
+		{"10.1.2.3:443", "10.1.2.3:443"},
+	} {
+		if got := dialableAddr(fakeAddr(tt.in)); got != tt.want {
+			t.Errorf("dialableAddr(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+type fakeAddr string
+
+func (a fakeAddr) Network() string { return "tcp" }
+func (a fakeAddr) String() string  { return string(a) }
+
+func TestMaxHeaderBytes(t *testing.T) {
+	if got := maxHeaderBytes(0); got != minMaxHeaderBytes {
+		t.Errorf("default: %d, want %d", got, minMaxHeaderBytes)
+	}
+	// A configured token cap above the default still fits in the headers.
+	if got := maxHeaderBytes(200 << 10); got <= 200<<10 {
+		t.Errorf("200 KiB tokens: header limit %d is too small", got)
+	}
+}
