@@ -1,7 +1,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all build test test-short lint fmt vet staticcheck run clean
+.PHONY: all build test test-short lint fmt vet staticcheck run clean fuzz
 
 all: lint test
 
@@ -14,8 +14,28 @@ test:
 	$(GO) test -race -count=1 ./...
 	cd examples && $(GO) test -race -count=1 ./...
 
+## run: the demo server (mcpauth serve in demo mode; prints a token and a curl line)
+run:
+	$(GO) run ./cmd/mcpauth serve
+
 test-short:
 	$(GO) test -count=1 ./...
+
+## fuzz: run every fuzz target for FUZZTIME (default 30s), one after another.
+## `make test` already runs their seed corpora (and testdata/fuzz) as tests.
+FUZZTIME ?= 30s
+FUZZFLAGS ?=
+FUZZ_TARGETS := \
+	verify:FuzzVerifyToken verify:FuzzParseStrictObject verify:FuzzSettingsFromMap \
+	middleware:FuzzBearerToken middleware:FuzzMiddleware \
+	jwks:FuzzParseJWK jwks:FuzzParseDocument
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "== $$name (./$$pkg, $(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./$$pkg; \
+	done
 
 ## lint: gofmt, go vet and staticcheck
 lint: fmt vet staticcheck

@@ -22,7 +22,8 @@
 // answer is 503 with Retry-After, and the server recovers by itself.
 //
 // The verifier comes from the same MCPAUTH_JWT_* variables as "mcpauth
-// verify" (a JWKS URI or a PEM key, with MCPAUTH_JWT_ISSUER), or from a
+// verify" (a JWKS URI or a PEM key, with MCPAUTH_JWT_ISSUER; or the issuer
+// alone, whose metadata names the JWKS URI), or from a
 // static token file (MCPAUTH_STATIC_TOKENS_FILE, development only). The
 // resource URL is MCPAUTH_JWT_BASE_URL (default http:// + the listen
 // address) + "/mcp", and it is the accepted audience unless

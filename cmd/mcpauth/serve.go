@@ -44,8 +44,10 @@ available (JWKS not reachable yet) requests get 503 with Retry-After, and the
 server recovers by itself when the keys arrive.
 
 Verifier: MCPAUTH_JWT_PUBLIC_KEY or MCPAUTH_JWT_JWKS_URI with
-MCPAUTH_JWT_ISSUER verify JWTs; MCPAUTH_STATIC_TOKENS_FILE uses fixed
-development tokens. With neither, serve runs a demo: it makes an ephemeral
+MCPAUTH_JWT_ISSUER verify JWTs; MCPAUTH_JWT_ISSUER alone discovers the
+JWKS from the issuer's OpenID Connect / RFC 8414 metadata;
+MCPAUTH_STATIC_TOKENS_FILE uses fixed development tokens. With none of
+them, serve runs a demo: it makes an ephemeral
 RSA key, publishes it at /.well-known/jwks.json, verifies against that JWKS
 with issuer = the base URL and audience = the resource URL (the production
 code path), requires scope mcp:tools (or MCPAUTH_JWT_REQUIRED_SCOPES) and
@@ -82,7 +84,7 @@ func envHelp(command string) string {
 	row("", "development only; excludes the JWT key, issuer and audience settings")
 	row(envPublicKey, "PEM public key or certificate (or the HMAC secret for HS*)")
 	row(envJWKSURI, "JWK Set URL (https; plain http only on loopback)")
-	row(envIssuer, "accepted issuers, comma-separated; required with a key")
+	row(envIssuer, "accepted issuers, comma-separated; required with a key; alone, the JWKS is discovered from its metadata")
 	row(envAudience, "accepted audiences, comma-separated (default: the resource URL, BASE_URL/mcp)")
 	row(envAlgorithm, "algorithm allow-list, comma-separated (default: by key type)")
 	row(envScopes, "scopes every token must grant, comma- or space-separated")

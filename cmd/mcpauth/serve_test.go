@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -701,3 +702,30 @@ const (
 	envJWKSRateLimit = "MCPAUTH_JWT_JWKS_REFRESH_RATE_LIMIT"
 	envJWKSTimeout   = "MCPAUTH_JWT_JWKS_TIMEOUT"
 )
+
+// TestServeDiscoversKeysFromIssuer configures only the issuer: the JWK Set
+// URL comes from its OpenID Connect metadata.
+func TestServeDiscoversKeysFromIssuer(t *testing.T) {
+	kp := testkeys.SharedECKeyPair(t)
+	jwksHandler, err := testkeys.JWKSHandler(kp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	idp := httptest.NewServer(mux)
+	defer idp.Close()
+	mux.Handle("/keys", jwksHandler)
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"issuer":"` + idp.URL + `","jwks_uri":"` + idp.URL + `/keys"}`))
+	})
+	ts := startServer(t, "serve", map[string]string{envIssuer: idp.URL})
+	tok := mintFor(t, kp, ts, testkeys.TokenOptions{Issuer: idp.URL})
+	if status, _, res := callWhoami(t, ts.mcp(), tok); status != http.StatusOK || res["issuer"] != idp.URL {
+		t.Fatalf("whoami: %d %v", status, res)
+	}
+	// The metadata advertises the issuer as the authorization server.
+	resp, body := do(t, http.MethodGet, ts.url+"/.well-known/oauth-protected-resource/mcp", "", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"authorization_servers":["`+idp.URL+`"]`) {
+		t.Fatalf("metadata %d %s", resp.StatusCode, body)
+	}
+}

@@ -255,7 +255,9 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 
 	set := func(name string) bool { return strings.TrimSpace(jwtVars[name]) != "" }
 	staticFile := get(envStaticTokens)
-	hasKey := s.PublicKey != "" || s.JWKSURI != ""
+	// An issuer alone selects JWT verification too: the JWK Set URL is then
+	// discovered from the issuer's metadata (verify.NewJWTVerifier).
+	hasKey := s.PublicKey != "" || s.JWKSURI != "" || len(s.Issuers) > 0
 	switch {
 	case staticFile != "" && hasKey:
 		return nil, configErrorf("%s and the JWT key settings (%s, %s) are mutually exclusive; set one", envStaticTokens, envPublicKey, envJWKSURI)
@@ -287,11 +289,11 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	case command == "proxy":
 		return nil, configErrorf("no verifier configured: set %s (or %s) and %s, or %s", envJWKSURI, envPublicKey, envIssuer, envStaticTokens)
 	default:
-		// Demo: issuer, audience and algorithm are the demo's own; a value
-		// for them means a production key source was forgotten.
-		for _, k := range []string{envIssuer, envAudience, envAlgorithm} {
+		// Demo: audience and algorithm are the demo's own; a value for them
+		// means a production key source was forgotten.
+		for _, k := range []string{envAudience, envAlgorithm} {
 			if set(k) {
-				return nil, configErrorf("%s is set but no key source is: set %s or %s (or unset %s to run the demo)", k, envJWKSURI, envPublicKey, k)
+				return nil, configErrorf("%s is set but no key source is: set %s, %s or %s (or unset %s to run the demo)", k, envJWKSURI, envPublicKey, envIssuer, k)
 			}
 		}
 		cfg.mode = modeDemo

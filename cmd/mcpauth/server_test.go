@@ -228,7 +228,7 @@ func TestServerConfigErrors(t *testing.T) {
 		{"static file missing", "serve", nil, []string{"MCPAUTH_STATIC_TOKENS_FILE=" + filepath.Join(dir, "nope.json")}, "MCPAUTH_STATIC_TOKENS_FILE"},
 		{"key without issuer", "serve", nil, []string{key}, "MCPAUTH_JWT_ISSUER is required"},
 		{"issuer not advertisable", "serve", nil, []string{key, "MCPAUTH_JWT_ISSUER=issuer-without-scheme"}, "MCPAUTH_AUTHORIZATION_SERVERS"},
-		{"issuer without key", "serve", nil, []string{issuer}, "MCPAUTH_JWT_ISSUER is set but no key source is"},
+		{"two issuers without key", "serve", nil, []string{"MCPAUTH_ADDR=127.0.0.1:0", "MCPAUTH_JWT_ISSUER=https://a.example.com,https://b.example.com"}, "needs exactly one issuer"},
 		{"audience without key", "serve", nil, []string{"MCPAUTH_JWT_AUDIENCE=x"}, "MCPAUTH_JWT_AUDIENCE is set but no key source is"},
 		{"bad JWT duration", "serve", nil, []string{"MCPAUTH_JWT_JWKS_TIMEOUT=soon"}, "MCPAUTH_JWT_JWKS_TIMEOUT"},
 		// Detected when the verifier is built, after listening.
