@@ -55,7 +55,9 @@
 // MCPAUTH_ADDR (default 127.0.0.1:8080), MCPAUTH_LOG_LEVEL (debug, info,
 // warn, error), MCPAUTH_AUTHORIZATION_SERVERS (default: the issuers),
 // MCPAUTH_STATIC_TOKENS_FILE, MCPAUTH_UPSTREAM (proxy) and the MCPAUTH_JWT_*
-// settings; "mcpauth serve -h" and "mcpauth proxy -h" list them all. An
+// settings (or FastMCP's FASTMCP_SERVER_AUTH_JWT_* names, read as the
+// matching MCPAUTH_JWT_* ones; setting both families is an error); "mcpauth
+// serve -h" and "mcpauth proxy -h" list them all. An
 // unknown MCPAUTH_* variable and every malformed value stop the program with
 // exit code 2 and one line naming the variable. Logs (log/slog, text, on
 // stderr) give a reason for every rejection and never contain a token; each

@@ -166,7 +166,11 @@ func parseServerConfig(command string, args []string, e env) (cfg *serverConfig,
 	if fs.NArg() != 0 {
 		return nil, e.failf(exitUsage, "%s takes no arguments", command), true
 	}
-	cfg, err := configFromEnv(command, e.withPrefix(envOwnPrefix), *addrFlag, flagValue(upstreamFlag))
+	vars, err := withFastMCPSettings(e.withPrefix(envOwnPrefix), e.withPrefix(verify.FastMCPEnvPrefix))
+	if err != nil {
+		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": ")), true
+	}
+	cfg, err = configFromEnv(command, vars, *addrFlag, flagValue(upstreamFlag))
 	if err != nil {
 		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": ")), true
 	}
@@ -180,6 +184,29 @@ func flagValue(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// withFastMCPSettings lets a FastMCP deployment's environment carry over:
+// FASTMCP_SERVER_AUTH_JWT_* variables (fast) are validated under their own
+// names and then read as the matching MCPAUTH_JWT_* ones. Setting both
+// families is an error, since one would silently shadow the other.
+func withFastMCPSettings(vars, fast map[string]string) (map[string]string, error) {
+	if len(fast) == 0 {
+		return vars, nil
+	}
+	for k := range vars {
+		if strings.HasPrefix(k, verify.EnvPrefix) {
+			return nil, configErrorf("both %s* and %s* variables are set (%s); use one family", verify.EnvPrefix, verify.FastMCPEnvPrefix, k)
+		}
+	}
+	if _, err := verify.SettingsFromMap(verify.FastMCPEnvPrefix, fast); err != nil {
+		return nil, configErrorf("%s", strings.TrimPrefix(err.Error(), verify.ErrInvalidConfig.Error()+": "))
+	}
+	out := maps.Clone(vars)
+	for k, v := range fast {
+		out[verify.EnvPrefix+strings.TrimPrefix(k, verify.FastMCPEnvPrefix)] = v
+	}
+	return out, nil
 }
 
 // configFromEnv validates the MCPAUTH_* variables (vars) and the flag

@@ -347,3 +347,38 @@ func TestMaxHeaderBytes(t *testing.T) {
 		t.Errorf("200 KiB tokens: header limit %d is too small", got)
 	}
 }
+
+// TestServeReadsFastMCPVariables: a FastMCP env file carries over to serve.
+func TestServeReadsFastMCPVariables(t *testing.T) {
+	kp := testkeys.SharedRSAKeyPair(t)
+	fast := map[string]string{
+		"FASTMCP_SERVER_AUTH_JWT_PUBLIC_KEY":      kp.PublicKeyPEM(),
+		"FASTMCP_SERVER_AUTH_JWT_ISSUER":          iss,
+		"FASTMCP_SERVER_AUTH_JWT_ALGORITHM":       "RS256",
+		"FASTMCP_SERVER_AUTH_JWT_REQUIRED_SCOPES": `["mcp:tools"]`,
+	}
+	vars, err := withFastMCPSettings(map[string]string{"MCPAUTH_LOG_LEVEL": "debug"}, fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, "serve", vars)
+	ok := mintFor(t, kp, ts, testkeys.TokenOptions{Scopes: []string{"mcp:tools"}})
+	if status, _, _ := callWhoami(t, ts.mcp(), ok); status != http.StatusOK {
+		t.Fatalf("FastMCP-configured serve: %d", status)
+	}
+	if status, _, _ := callWhoami(t, ts.mcp(), mintFor(t, kp, ts, testkeys.TokenOptions{})); status != http.StatusForbidden {
+		t.Fatalf("FastMCP REQUIRED_SCOPES not applied: %d", status)
+	}
+
+	if _, err := withFastMCPSettings(map[string]string{"MCPAUTH_JWT_ISSUER": iss}, fast); err == nil || !strings.Contains(err.Error(), "use one family") {
+		t.Fatalf("both families: %v", err)
+	}
+	if _, err := withFastMCPSettings(nil, map[string]string{"FASTMCP_SERVER_AUTH_JWT_ISSUR": iss}); err == nil || !strings.Contains(err.Error(), "FASTMCP_SERVER_AUTH_JWT_ISSUR") {
+		t.Fatalf("typo not named: %v", err)
+	}
+	// Through the command line parser, errors are one line naming the variable.
+	code, _, stderr := runCmd(t, "", []string{"FASTMCP_SERVER_AUTH_JWT_LEEWAY=soon"}, "serve")
+	if code != exitUsage || !strings.Contains(stderr, "FASTMCP_SERVER_AUTH_JWT_LEEWAY") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
