@@ -1,7 +1,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all build test test-short lint fmt vet staticcheck run clean fuzz
+.PHONY: all build test test-short lint fmt vet staticcheck run clean fuzz interop
 
 all: lint test
 
@@ -17,6 +17,12 @@ test:
 ## run: the demo server (mcpauth serve in demo mode; prints a token and a curl line)
 run:
 	$(GO) run ./cmd/mcpauth serve
+
+## interop: tests against independent implementations (jose, the TypeScript
+## MCP SDK, oidc-provider); needs Node.js, installs interop/package-lock.json.
+interop:
+	cd interop && npm ci --no-audit --no-fund
+	$(GO) test -tags interop -count=1 -v ./interop/
 
 test-short:
 	$(GO) test -count=1 ./...

@@ -1,0 +1,131 @@
+// jose-mint.mjs: mints JWT access tokens with jose (panva/jose, an
+// independent JOSE implementation) for every asymmetric algorithm mcpauth
+// accepts, plus tokens that must be refused, and prints one JSON document on
+// stdout: {"jwks": {...}, "tokens": [{name, alg, typ, token, claims, want}]}.
+//
+// Inputs (environment): ISSUER and AUDIENCE, the values the Go test
+// configures its verifiers with. Everything else is generated here.
+import { generateKeyPair as nodeGenerateKeyPair, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { SignJWT, UnsecuredJWT, exportJWK, calculateJwkThumbprint } from 'jose';
+
+// Keys are node:crypto KeyObjects (which jose accepts on Node), generated in
+// parallel on libuv's thread pool: RSA key generation is the slow part.
+const genKey = promisify(nodeGenerateKeyPair);
+function generateKeyPair(alg) {
+  if (alg.startsWith('RS') || alg.startsWith('PS')) return genKey('rsa', { modulusLength: 2048 });
+  if (alg === 'ES256') return genKey('ec', { namedCurve: 'P-256' });
+  if (alg === 'ES384') return genKey('ec', { namedCurve: 'P-384' });
+  if (alg === 'ES512') return genKey('ec', { namedCurve: 'P-521' });
+  if (alg === 'EdDSA') return genKey('ed25519');
+  throw new Error(`no key type for ${alg}`);
+}
+
+const issuer = process.env.ISSUER;
+const audience = process.env.AUDIENCE;
+if (!issuer || !audience) {
+  console.error('jose-mint: ISSUER and AUDIENCE are required');
+  process.exit(2);
+}
+
+const scope = 'mcp:tools mcp:read';
+const now = Math.floor(Date.now() / 1000);
+
+// One key per algorithm: a JWK that names its alg binds the key to it.
+const algs = [
+  { alg: 'RS256', typ: 'at+jwt' },
+  { alg: 'RS384' },
+  { alg: 'RS512', typ: 'JWT' },
+  { alg: 'PS256', typ: 'at+jwt' },
+  { alg: 'PS384' },
+  { alg: 'PS512', typ: 'application/at+jwt' },
+  { alg: 'ES256', typ: 'at+jwt' },
+  { alg: 'ES384' },
+  { alg: 'ES512', typ: 'at+jwt' },
+  { alg: 'EdDSA', typ: 'at+jwt' },
+];
+
+const keys = {};
+const jwks = { keys: [] };
+const [foreign, ...pairs] = await Promise.all([generateKeyPair('ES256'), ...algs.map((a) => generateKeyPair(a.alg))]);
+for (const [i, a] of algs.entries()) {
+  const { publicKey, privateKey } = pairs[i];
+  const jwk = await exportJWK(publicKey);
+  jwk.kid = await calculateJwkThumbprint(jwk);
+  jwk.alg = a.alg;
+  jwk.use = 'sig';
+  jwks.keys.push(jwk);
+  keys[a.alg] = { privateKey, kid: jwk.kid };
+}
+
+function claimsFor(alg, over = {}) {
+  return {
+    iss: issuer,
+    aud: audience,
+    sub: `user-${alg.toLowerCase()}`,
+    client_id: `jose-client-${alg.toLowerCase()}`,
+    scope,
+    iat: now,
+    exp: now + 600,
+    jti: randomUUID(),
+    ...over,
+  };
+}
+
+async function sign(alg, claims, { typ, kid, privateKey } = {}) {
+  const header = { alg, kid: kid ?? keys[alg].kid };
+  if (typ) header.typ = typ;
+  // SignJWT with a full payload: jose writes the claims as given.
+  return new SignJWT(claims).setProtectedHeader(header).sign(privateKey ?? keys[alg].privateKey);
+}
+
+const tokens = [];
+async function add(name, alg, claims, opts = {}, want = 'ok') {
+  const token = await sign(alg, claims, opts);
+  tokens.push({ name, alg, typ: opts.typ ?? '', token, claims, want });
+}
+
+// Valid: one per algorithm.
+for (const a of algs) {
+  await add(`valid-${a.alg}`, a.alg, claimsFor(a.alg), { typ: a.typ });
+}
+
+// Refused: each breaks exactly one rule.
+await add('expired', 'ES256', claimsFor('ES256', { iat: now - 7200, exp: now - 3600 }), { typ: 'at+jwt' }, 'invalid');
+await add('not-yet-valid', 'RS256', claimsFor('RS256', { nbf: now + 3600 }), { typ: 'at+jwt' }, 'invalid');
+await add('wrong-audience', 'RS256', claimsFor('RS256', { aud: 'https://other.example/mcp' }), { typ: 'at+jwt' }, 'invalid');
+await add('wrong-issuer', 'PS256', claimsFor('PS256', { iss: 'https://evil.example' }), {}, 'invalid');
+await add('id-token-typ', 'ES384', claimsFor('ES384'), { typ: 'id_token+jwt' }, 'invalid');
+{
+  // Tampered: the payload is re-encoded with another subject, the
+  // signature is kept.
+  const good = await sign('RS256', claimsFor('RS256'), { typ: 'at+jwt' });
+  const [h, , s] = good.split('.');
+  const p = Buffer.from(JSON.stringify(claimsFor('RS256', { sub: 'admin' }))).toString('base64url');
+  tokens.push({ name: 'tampered-payload', alg: 'RS256', typ: 'at+jwt', token: `${h}.${p}.${s}`, claims: null, want: 'invalid' });
+}
+{
+  // Signed by a key that is not in the JWK Set but claims a kid that is.
+  await add('foreign-key-known-kid', 'ES256', claimsFor('ES256'), { typ: 'at+jwt', privateKey: foreign.privateKey }, 'invalid');
+}
+{
+  // alg none, made with jose's own UnsecuredJWT.
+  const token = new UnsecuredJWT(claimsFor('none')).encode();
+  tokens.push({ name: 'alg-none', alg: 'none', typ: '', token, claims: null, want: 'invalid' });
+}
+{
+  // EdDSA key, but the token says "Ed25519": the fully-specified algorithm
+  // name of RFC 9864, which jose supports and mcpauth does not accept (its
+  // allow-list has EdDSA; the JWK is pinned to alg EdDSA).
+  await add('ed25519-fully-specified-alg', 'Ed25519', claimsFor('EdDSA'), { typ: 'at+jwt', kid: keys.EdDSA.kid, privateKey: keys.EdDSA.privateKey }, 'invalid');
+}
+{
+  // An RSA key used with another RSA algorithm than its JWK alg.
+  await add('alg-not-pinned-to-key', 'RS384', claimsFor('RS256'), { kid: keys.RS256.kid, privateKey: keys.RS256.privateKey }, 'invalid');
+}
+{
+  // The required scope mcp:tools is missing: valid token, insufficient scope.
+  await add('missing-scope', 'ES256', claimsFor('ES256', { scope: 'mcp:read' }), { typ: 'at+jwt' }, 'scope');
+}
+
+process.stdout.write(JSON.stringify({ jwks, tokens }) + '\n');

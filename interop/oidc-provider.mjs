@@ -1,0 +1,115 @@
+// oidc-provider.mjs: a real OAuth 2.0 / OpenID Connect authorization server
+// (panva's oidc-provider, OpenID Certified) on loopback, issuing JWT access
+// tokens (RFC 9068) for resource servers named with resource indicators
+// (RFC 8707) through the client-credentials grant.
+//
+// Environment:
+//   MCP_URL    the MCP resource (mcpauth serve's BASE_URL + /mcp)
+//   OTHER_URL  a second resource server, whose tokens the MCP server must refuse
+// Prints one line "READY {json}" on stdout once it answers requests, with the
+// issuer and the clients; runs until stdin closes or it gets SIGTERM/SIGINT.
+import { generateKeyPair as nodeGenerateKeyPair, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { promisify } from 'node:util';
+import Provider, { errors } from 'oidc-provider';
+
+const mcpURL = process.env.MCP_URL;
+const otherURL = process.env.OTHER_URL;
+if (!mcpURL || !otherURL) {
+  console.error('oidc-provider: MCP_URL and OTHER_URL are required');
+  process.exit(2);
+}
+
+const SCOPE = 'mcp:tools mcp:read';
+const genKey = promisify(nodeGenerateKeyPair);
+const [rsa, ec] = await Promise.all([
+  genKey('rsa', { modulusLength: 2048 }),
+  genKey('ec', { namedCurve: 'P-256' }),
+]);
+// Private JWKs; oidc-provider publishes their public halves at its jwks_uri
+// with kids it computes (RFC 7638 thumbprints).
+const jwks = {
+  keys: [
+    { ...rsa.privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256' },
+    { ...ec.privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'ES256' },
+  ],
+};
+
+const clients = [
+  {
+    client_id: 'interop-basic',
+    client_secret: randomBytes(24).toString('base64url'),
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
+  {
+    client_id: 'interop-post',
+    client_secret: randomBytes(24).toString('base64url'),
+    token_endpoint_auth_method: 'client_secret_post',
+  },
+];
+
+// Resource servers, keyed by resource indicator. The MCP resource gets
+// RS256-signed JWTs, the other one ES256-signed JWTs: both keys are in the
+// JWK Set that mcpauth discovers, so only the audience tells them apart.
+const resourceServers = {
+  [mcpURL]: { scope: SCOPE, audience: mcpURL, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } },
+  [otherURL]: { scope: SCOPE, audience: otherURL, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'ES256' } } },
+};
+
+let handler = (_req, res) => {
+  res.statusCode = 503;
+  res.end();
+};
+const server = http.createServer((req, res) => handler(req, res));
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: clients.map((c) => ({ ...c, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })),
+    jwks,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        // No resource parameter means no resource: the token would be an
+        // opaque one for the userinfo endpoint, not one for an MCP server.
+        defaultResource: () => undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator) => {
+          const info = resourceServers[resourceIndicator];
+          if (!info) throw new errors.InvalidTarget();
+          return info;
+        },
+      },
+    },
+    // Short-lived, memory-only: the default adapter is fine for a test.
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+  });
+  provider.on('server_error', (_ctx, err) => console.error('oidc-provider server_error:', err));
+  handler = provider.callback();
+  process.stdout.write(
+    'READY ' +
+      JSON.stringify({
+        issuer,
+        token_endpoint: `${issuer}/token`,
+        clients: clients.map((c) => ({ client_id: c.client_id, client_secret: c.client_secret, method: c.token_endpoint_auth_method })),
+        scope: SCOPE,
+      }) +
+      '\n',
+  );
+});
+
+function stop() {
+  server.close();
+  server.closeAllConnections?.();
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+// The Go test holds our stdin open; when it goes away, so do we.
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
