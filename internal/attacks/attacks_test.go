@@ -1,0 +1,152 @@
+package attacks
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// TestCasesAreWellFormed checks the table itself: unique names, a token
+// for every case except "empty", outcomes consistent with the reasons,
+// and every variant and outcome class represented.
+func TestCasesAreWellFormed(t *testing.T) {
+	f, cases := Cases(t)
+	seen := map[string]bool{}
+	reasons := map[verify.Reason]bool{}
+	variants := map[Variant]bool{}
+	for _, c := range cases {
+		if c.Name == "" || seen[c.Name] {
+			t.Errorf("empty or duplicate name %q", c.Name)
+		}
+		seen[c.Name] = true
+		reasons[c.WantReason] = true
+		variants[c.Variant] = true
+		if c.Token == "" && c.Name != "empty" {
+			t.Errorf("%s: empty token", c.Name)
+		}
+		switch {
+		case c.WantReason == "" && (c.WantStatus != http.StatusOK || c.WantError != "" || c.WantExit != ExitOK):
+			t.Errorf("%s: accepted token with a failure outcome", c.Name)
+		case c.WantReason != "" && (c.WantStatus == http.StatusOK || c.WantError == "" || c.WantExit == ExitOK):
+			t.Errorf("%s: rejected token with a success outcome", c.Name)
+		case c.WantStatus == http.StatusBadRequest && c.SendableInHeader() && !strings.ContainsAny(c.Token, " =é") && c.Token != "":
+			t.Errorf("%s: 400 for a token in b64token syntax", c.Name)
+		}
+	}
+	for _, r := range []verify.Reason{"", verify.ReasonMalformed, verify.ReasonTooLarge, verify.ReasonBadHeader,
+		verify.ReasonAlgorithm, verify.ReasonUnknownKey, verify.ReasonSignature, verify.ReasonBadClaims,
+		verify.ReasonExpired, verify.ReasonNotYetValid, verify.ReasonIssuedInFuture, verify.ReasonIssuer,
+		verify.ReasonAudience, verify.ReasonInsufficientScope} {
+		if !reasons[r] {
+			t.Errorf("no case with reason %q", r)
+		}
+	}
+	if !variants[PEM] || !variants[JWKS] {
+		t.Errorf("variants %v; want both", variants)
+	}
+	if len(cases) < 150 {
+		t.Errorf("only %d cases", len(cases))
+	}
+	names := map[string]bool{}
+	for _, c := range HTTPCases(f) {
+		if names[c.Name] {
+			t.Errorf("duplicate HTTP case %q", c.Name)
+		}
+		names[c.Name] = true
+	}
+	for _, c := range ConfigCases(t, f) {
+		if names[c.Name] {
+			t.Errorf("duplicate case %q", c.Name)
+		}
+		names[c.Name] = true
+	}
+}
+
+var (
+	testFuncDecl = regexp.MustCompile(`(?m)^func ((?:Test|Fuzz)[A-Z0-9_]\w*)\(`)
+	testFuncRef  = regexp.MustCompile(`\b((?:Test|Fuzz)[A-Z0-9_]\w*)`)
+	subtestRef   = regexp.MustCompile("`((?:Test|Fuzz)\\w+)/([^`]+)`")
+)
+
+// TestSecurityChecklistNamesExistingTests keeps SECURITY.md honest: every
+// test or fuzz function it names must exist in the repository, and every
+// subtest of the shared attack tables it names must be a case of the
+// table.
+func TestSecurityChecklistNamesExistingTests(t *testing.T) {
+	root := filepath.Join("..", "..")
+	doc, err := os.ReadFile(filepath.Join(root, "SECURITY.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]bool{}
+	err = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range testFuncDecl.FindAllStringSubmatch(string(src), -1) {
+			defined[m[1]] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	text := strings.ReplaceAll(string(doc), `\|`, "|") // escaped pipes in table cells
+	named := 0
+	for _, m := range testFuncRef.FindAllStringSubmatch(text, -1) {
+		named++
+		if !defined[m[1]] {
+			t.Errorf("SECURITY.md names %s, which is not a test or fuzz function in the repository", m[1])
+		}
+	}
+	if named < 50 {
+		t.Errorf("SECURITY.md names only %d tests", named)
+	}
+
+	f, cases := Cases(t)
+	subtests := map[string]map[string]bool{}
+	addAll := func(names []string, tests ...string) {
+		for _, test := range tests {
+			if subtests[test] == nil {
+				subtests[test] = map[string]bool{}
+			}
+			for _, n := range names {
+				subtests[test][strings.ReplaceAll(n, " ", "_")] = true
+			}
+		}
+	}
+	var tokenNames, requestNames, configNames []string
+	for _, c := range cases {
+		tokenNames = append(tokenNames, c.Name)
+	}
+	for _, c := range HTTPCases(f) {
+		requestNames = append(requestNames, c.Name)
+	}
+	for _, c := range ConfigCases(t, f) {
+		configNames = append(configNames, c.Name)
+	}
+	addAll(tokenNames, "TestAttackTokens", "TestAttackTokensHTTP", "TestAttackTokensCLI")
+	addAll(requestNames, "TestAttackRequestsHTTP")
+	addAll(configNames, "TestAttackConfigs", "TestAttackConfigsCLI")
+	for _, m := range subtestRef.FindAllStringSubmatch(text, -1) {
+		if known, ok := subtests[m[1]]; ok && !known[m[2]] {
+			t.Errorf("SECURITY.md names %s/%s, which is not a case of the shared attack table", m[1], m[2])
+		}
+	}
+}
