@@ -1,7 +1,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all build test test-short lint fmt vet staticcheck run clean fuzz interop
+.PHONY: all build test test-short lint fmt vet staticcheck run clean fuzz interop bench bench-load
 
 all: lint test
 
@@ -13,6 +13,7 @@ test:
 	$(GO) build ./...
 	$(GO) test -race -count=1 ./...
 	cd examples && $(GO) test -race -count=1 ./...
+	cd bench && $(GO) test -race -count=1 ./...
 
 ## run: the demo server (mcpauth serve in demo mode; prints a token and a curl line)
 run:
@@ -43,6 +44,26 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./$$pkg; \
 	done
 
+## bench: side-by-side benchmarks against the Go peers (bench/, its own
+## module): BENCH_ROUNDS interleaved rounds (benchstat-style repeated counts,
+## like -count=6 but alternating the benchmarks, so slow drift on a shared
+## machine hits every row alike), then one table of medians with the ratios
+## and the targets of the performance issue; writes bench/RESULTS.md.
+BENCH_ROUNDS ?= 6
+BENCH_TIME ?= 400ms
+bench:
+	cd bench && $(GO) test -c -o bench.test .
+	cd bench && rm -f bench.out && for i in $$(seq $(BENCH_ROUNDS)); do \
+		echo "== round $$i of $(BENCH_ROUNDS)" >&2; \
+		./bench.test -test.run='^$$' -test.bench=. -test.benchmem -test.benchtime=$(BENCH_TIME) >> bench.out || exit 1; \
+	done
+	cd bench && $(GO) run ./cmd/report -in bench.out -out RESULTS.md -gomod go.mod -cmd "make bench"
+
+## bench-load: wrk against `mcpauth serve` on loopback (installs wrk if
+## missing; not run by CI).
+bench-load:
+	bash bench/load.sh
+
 ## lint: gofmt, go vet and staticcheck
 lint: fmt vet staticcheck
 
@@ -53,10 +74,12 @@ fmt:
 vet:
 	$(GO) vet ./...
 	cd examples && $(GO) vet ./...
+	cd bench && $(GO) vet ./...
 
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	cd examples && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	cd bench && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean:
 	$(GO) clean -testcache

@@ -27,7 +27,10 @@
 //     below 2048 bits or bad exponents, "use" other than "sig", "key_ops"
 //     without "verify", symmetric (oct) keys, private key material, a JWK
 //     "alg" that is not an allowed asymmetric algorithm or does not fit the
-//     key, malformed members. x5u URLs are never fetched.
+//     key, malformed members, members that repeat a name or spell a JWK
+//     member name in another letter case. x5u URLs are never fetched. At
+//     most 16 skipped members are logged one by one per fetch, the rest as
+//     a count.
 //   - A document with no usable key at all fails the fetch.
 //
 // A failed fetch (network error, timeout, status, size, JSON, no usable

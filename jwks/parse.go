@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/MicahParks/jwkset"
@@ -175,7 +176,10 @@ func parseKey(raw json.RawMessage, allowed algSet) (*entry, *skip) {
 		sk.kid = m.KID // best effort: set when the kid itself parsed
 		return nil, sk
 	}
-	sk := checkMetadata(&m)
+	sk := checkMemberNames(raw)
+	if sk == nil {
+		sk = checkMetadata(&m)
+	}
 	if sk == nil {
 		var e *entry
 		e, sk = buildEntry(m, allowed)
@@ -185,6 +189,75 @@ func parseKey(raw json.RawMessage, allowed algSet) (*entry, *skip) {
 	}
 	sk.kid = m.KID
 	return nil, sk
+}
+
+// jwkMemberNames are the JWK members read through jwkset.JWKMarshal.
+var jwkMemberNames = []string{
+	"kty", "use", "key_ops", "alg", "kid", "x5u", "x5c", "x5t", "x5t#S256",
+	"crv", "x", "y", "d", "n", "e", "p", "q", "dp", "dq", "qi", "oth", "k",
+}
+
+// checkMemberNames rejects a member (a JSON object that json.Unmarshal
+// accepted) that repeats a name or has a name differing from a JWK member's
+// only in letter case. encoding/json lets the last of repeated names win and
+// matches names case-insensitively, so {"ktY":"EC"} would be read as a kty
+// and {"use":"enc","USE":"sig"} as a signature key, although JWK member
+// names are case-sensitive (RFC 7517 §4) and other JOSE libraries read such
+// members differently. It scans the text instead of decoding it again: a
+// 1 MiB document can hold hundreds of thousands of members.
+func checkMemberNames(raw []byte) *skip {
+	var seen map[string]bool
+	depth := 0
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '{', '[':
+			depth++
+			continue
+		case '}', ']':
+			depth--
+			continue
+		case '"':
+		default:
+			continue
+		}
+		start, escaped := i, false
+		for i++; raw[i] != '"'; i++ {
+			if raw[i] == '\\' {
+				i++
+				escaped = true
+			}
+		}
+		if depth != 1 {
+			continue
+		}
+		// In the top-level object a string followed by ':' is a name; a
+		// value is followed by ',' or '}'.
+		j := i + 1
+		for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t' || raw[j] == '\n' || raw[j] == '\r') {
+			j++
+		}
+		if j == len(raw) || raw[j] != ':' {
+			continue
+		}
+		name := string(raw[start+1 : i])
+		if escaped {
+			if err := json.Unmarshal(raw[start:i+1], &name); err != nil {
+				return skipWarn("malformed JWK: not a JSON object")
+			}
+		}
+		if seen[name] {
+			return skipWarn("malformed JWK: a member name is repeated")
+		}
+		if seen == nil {
+			seen = make(map[string]bool, 8)
+		}
+		seen[name] = true
+		if !slices.Contains(jwkMemberNames, name) &&
+			slices.ContainsFunc(jwkMemberNames, func(n string) bool { return strings.EqualFold(n, name) }) {
+			return skipWarn("malformed JWK: a member name differs from a JWK member's only in letter case")
+		}
+	}
+	return nil
 }
 
 // checkMetadata applies the rules that need no key material.

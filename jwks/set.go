@@ -365,9 +365,24 @@ func (s *Set) KeyAlgorithms(kid string) []string {
 	return es[0].algs.names()
 }
 
-// logSkips reports the members skipped in one fetch.
+// maxLoggedSkips bounds the skipped members logged one by one per fetch: a
+// broken or hostile document of many tiny members (a 1 MiB body holds
+// hundreds of thousands) must not flood the log.
+const maxLoggedSkips = 16
+
+// logSkips reports the members skipped in one fetch: the first
+// maxLoggedSkips one by one, the rest as a count at their highest level.
 func (s *Set) logSkips(skips []skip) {
-	for _, sk := range skips {
+	for i, sk := range skips {
+		if i == maxLoggedSkips {
+			level := sk.level
+			for _, rest := range skips[i+1:] {
+				level = max(level, rest.level)
+			}
+			s.cfg.logger.Log(s.ctx, level, "jwks: skipping more JWKs, not logged one by one",
+				"url", s.cfg.redacted, "count", len(skips)-i)
+			return
+		}
 		s.cfg.logger.Log(s.ctx, sk.level, "jwks: skipping JWK",
 			"url", s.cfg.redacted, "index", sk.index, "kid", truncate(sk.kid, 128), "reason", sk.reason)
 	}

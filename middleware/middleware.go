@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -48,12 +47,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case d.preflight:
 		c.logger.LogAttrs(r.Context(), slog.LevelDebug, "mcpauth: CORS preflight passed through without authentication",
 			slog.String("method", r.Method), slog.String("path", urlPath(r)))
-		h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &authInfo{cfg: c, preflight: true})))
+		h.next.ServeHTTP(w, r.WithContext(withAuthInfo(r.Context(), authInfo{cfg: c, preflight: true})))
 	case d.resp == nil:
 		if observe {
 			c.observer(r, Outcome{Accepted: true, ClientID: d.clientID, Duration: c.now().Sub(start)})
 		}
-		h.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &authInfo{token: d.token, cfg: c})))
+		h.next.ServeHTTP(w, r.WithContext(withAuthInfo(r.Context(), authInfo{token: d.token, cfg: c})))
 	default:
 		c.reject(w, r, &d, observe, start)
 	}

@@ -12,6 +12,15 @@
 // Header parameters that point at keys (jku, x5u, x5c, jwk) are ignored: keys
 // only ever come from the configuration.
 //
+// Verification is built for the hot path of every MCP request: the token is
+// parsed once, its header and claims are read by a strict single-pass JSON
+// reader, working buffers are pooled, and everything that can be prepared
+// (keys, HMAC states, the algorithm allow-list) is prepared by
+// [NewJWTVerifier]. An optional verified-token cache ([WithCache],
+// Settings.CacheSize), modelled on Envoy's jwt_cache_config, answers a token
+// seen before without checking its signature again, until its exp or the
+// cache's MaxAge.
+//
 // Errors tell callers what to do next:
 //
 //   - errors.Is(err, ErrInvalidToken): reject with 401 invalid_token. The

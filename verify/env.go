@@ -40,6 +40,8 @@ type rawEnv struct {
 	JWKSTimeout      string `env:"JWKS_TIMEOUT"`
 	JWKSMaxBodyBytes string `env:"JWKS_MAX_BODY_BYTES"`
 	InsecureHTTPJWKS string `env:"INSECURE_ALLOW_HTTP_JWKS"`
+	CacheSize        string `env:"CACHE_SIZE"`
+	CacheMaxAge      string `env:"CACHE_MAX_AGE"`
 }
 
 // EnvVariables returns the names SettingsFromEnv reads for prefix, in a
@@ -71,6 +73,8 @@ func EnvVariables(prefix string) []string {
 //	JWKS_TIMEOUT             Go duration
 //	JWKS_MAX_BODY_BYTES      bytes
 //	INSECURE_ALLOW_HTTP_JWKS true to allow a plain-http JWKS on a non-loopback host
+//	CACHE_SIZE               verified-token cache entries (unset: no cache)
+//	CACHE_MAX_AGE            Go duration a cached token is served at most (default 5m)
 //
 // List variables also accept a JSON array (FastMCP's form). Use [EnvPrefix]
 // or [FastMCPEnvPrefix]. An unknown variable with the prefix (a typo) or a
@@ -120,6 +124,8 @@ func SettingsFromMap(prefix string, vars map[string]string) (Settings, error) {
 		JWKSTimeout:            p.duration("JWKS_TIMEOUT", r.JWKSTimeout, false),
 		JWKSMaxBodyBytes:       p.integer("JWKS_MAX_BODY_BYTES", r.JWKSMaxBodyBytes),
 		InsecureAllowHTTPJWKS:  p.boolean("INSECURE_ALLOW_HTTP_JWKS", r.InsecureHTTPJWKS),
+		CacheSize:              int(p.integer("CACHE_SIZE", r.CacheSize)),
+		CacheMaxAge:            p.duration("CACHE_MAX_AGE", r.CacheMaxAge, false),
 	}
 	if p.err != nil {
 		return Settings{}, p.err

@@ -27,6 +27,8 @@ func TestSettingsFromMap(t *testing.T) {
 				prefix + "JWKS_TIMEOUT":             "3s",
 				prefix + "JWKS_MAX_BODY_BYTES":      "65536",
 				prefix + "INSECURE_ALLOW_HTTP_JWKS": "false",
+				prefix + "CACHE_SIZE":               "1000",
+				prefix + "CACHE_MAX_AGE":            "2m",
 				"UNRELATED_VARIABLE":                "ignored",
 			})
 			if err != nil {
@@ -47,6 +49,8 @@ func TestSettingsFromMap(t *testing.T) {
 				JWKSRefreshRateLimit:   time.Minute,
 				JWKSTimeout:            3 * time.Second,
 				JWKSMaxBodyBytes:       65536,
+				CacheSize:              1000,
+				CacheMaxAge:            2 * time.Minute,
 			}
 			if !settingsEqual(s, want) {
 				t.Fatalf("got  %+v\nwant %+v", s, want)
@@ -97,6 +101,10 @@ func TestSettingsFromMapErrors(t *testing.T) {
 		{"trailing comma", "AUDIENCE", "a,", "MCPAUTH_JWT_AUDIENCE: has an empty item"},
 		{"bad json list", "AUDIENCE", `["a",1]`, "MCPAUTH_JWT_AUDIENCE: not a JSON array of strings"},
 		{"empty json item", "REQUIRED_SCOPES", `["a",""]`, "MCPAUTH_JWT_REQUIRED_SCOPES: has an empty item"},
+		{"bad cache size", "CACHE_SIZE", "lots", "MCPAUTH_JWT_CACHE_SIZE: \"lots\" is not a positive integer"},
+		{"zero cache size", "CACHE_SIZE", "0", "MCPAUTH_JWT_CACHE_SIZE: \"0\" is not a positive integer"},
+		{"bad cache max age", "CACHE_MAX_AGE", "5", "MCPAUTH_JWT_CACHE_MAX_AGE: \"5\" is not a Go duration"},
+		{"zero cache max age", "CACHE_MAX_AGE", "0s", "MCPAUTH_JWT_CACHE_MAX_AGE: must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,5 +147,6 @@ func settingsEqual(a, b Settings) bool {
 		a.BaseURL == b.BaseURL && a.Leeway == b.Leeway && a.MaxTokenBytes == b.MaxTokenBytes &&
 		a.RequireAccessTokenType == b.RequireAccessTokenType && a.JWKSRefreshInterval == b.JWKSRefreshInterval &&
 		a.JWKSRefreshRateLimit == b.JWKSRefreshRateLimit && a.JWKSTimeout == b.JWKSTimeout &&
-		a.JWKSMaxBodyBytes == b.JWKSMaxBodyBytes && a.InsecureAllowHTTPJWKS == b.InsecureAllowHTTPJWKS
+		a.JWKSMaxBodyBytes == b.JWKSMaxBodyBytes && a.InsecureAllowHTTPJWKS == b.InsecureAllowHTTPJWKS &&
+		a.CacheSize == b.CacheSize && a.CacheMaxAge == b.CacheMaxAge
 }

@@ -23,65 +23,166 @@ var registeredHeaderNames = []string{
 	"enc", "zip", "b64", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c",
 }
 
-// parseHeader decodes and checks the JOSE header. Key-pointing members (jku,
-// jwk, x5u, x5c) are ignored: keys only come from the configuration.
-func (v *JWTVerifier) parseHeader(seg string) (header, error) {
-	raw, err := b64.DecodeString(seg)
+// headerValue is a header member as the checks need it: its kind, and its
+// text when it is a string.
+type headerValue struct {
+	present bool
+	kind    byte // '"' string, 't' true, 0 anything else
+	str     string
+}
+
+// headerMembers are the members of a JOSE header the checks look at.
+type headerMembers struct {
+	alg, kid, typ, b64  headerValue
+	enc, crit, zip, cty bool
+	caseVariant         bool
+}
+
+// maxInlineHeaderNames is how many member names the duplicate check keeps
+// in an array before it switches to a map; real headers have two to four.
+const maxInlineHeaderNames = 16
+
+// scanHeader reads a JOSE header with the same strictness as
+// parseStrictJSON (the nested values of members such as jwk are fully
+// validated) but without building a map.
+func scanHeader(s string) (headerMembers, error) {
+	var m headerMembers
+	p, err := openObject(s)
 	if err != nil {
-		return header{}, invalid(ReasonMalformed, "the header is not unpadded base64url")
+		return m, err
 	}
-	m, err := parseStrictObject(raw)
+	var (
+		inline [maxInlineHeaderNames]string
+		n      int
+		spill  map[string]struct{}
+	)
+	for first := true; ; first = false {
+		name, more, err := p.nextMember(first)
+		if err != nil {
+			return m, err
+		}
+		if !more {
+			break
+		}
+		if slices.Contains(inline[:n], name) {
+			return m, errDuplicateName
+		}
+		if _, dup := spill[name]; dup {
+			return m, errDuplicateName
+		}
+		if n < len(inline) {
+			inline[n] = name
+			n++
+		} else {
+			if spill == nil {
+				spill = make(map[string]struct{})
+			}
+			spill[name] = struct{}{}
+		}
+		if err := p.colon(); err != nil {
+			return m, err
+		}
+		var hv headerValue
+		p.ws()
+		switch {
+		case p.i < len(p.s) && p.s[p.i] == '"':
+			hv.kind = '"'
+			if hv.str, err = p.str(); err != nil {
+				return m, err
+			}
+		case p.i < len(p.s) && p.s[p.i] == 't':
+			hv.kind = 't'
+			if err := p.literal("true"); err != nil {
+				return m, err
+			}
+		default:
+			if _, err := p.value(1); err != nil {
+				return m, err
+			}
+		}
+		hv.present = true
+		switch name {
+		case "alg":
+			m.alg = hv
+		case "kid":
+			m.kid = hv
+		case "typ":
+			m.typ = hv
+		case "b64":
+			m.b64 = hv
+		case "enc":
+			m.enc = true
+		case "crit":
+			m.crit = true
+		case "zip":
+			m.zip = true
+		case "cty":
+			m.cty = true
+		default:
+			if isCaseVariant(name, registeredHeaderNames) {
+				m.caseVariant = true
+			}
+		}
+	}
+	return m, p.finish()
+}
+
+// parseHeader checks the decoded JOSE header. Key-pointing members (jku,
+// jwk, x5u, x5c) are ignored: keys only come from the configuration.
+func (v *JWTVerifier) parseHeader(s string) (header, error) {
+	m, err := scanHeader(s)
 	if err != nil {
 		return header{}, &InvalidTokenError{Reason: ReasonMalformed, Detail: "the header is not a valid JSON object", Err: err}
 	}
-	if err := checkNameCase(m, registeredHeaderNames); err != nil {
+	if m.caseVariant {
 		return header{}, invalid(ReasonBadHeader, "a header member name differs from a registered name only in letter case")
 	}
 
 	var h header
-	alg, ok := m["alg"].(string)
-	if !ok {
+	if m.alg.kind != '"' {
 		return header{}, invalid(ReasonBadHeader, "the alg header is missing or not a string")
 	}
+	alg := m.alg.str
 	if strings.EqualFold(alg, "none") {
 		return header{}, invalid(ReasonAlgorithm, "unsigned tokens (alg none) are never accepted")
 	}
-	if !slices.Contains(v.algorithms, alg) {
+	i := slices.Index(v.algorithms, alg)
+	if i < 0 {
 		return header{}, invalid(ReasonAlgorithm, "the algorithm is not in the allow-list")
 	}
-	h.alg = alg
+	h.alg = v.algorithms[i] // the configured string: the header's memory is not retained
 
-	if _, ok := m["enc"]; ok {
+	if m.enc {
 		return header{}, invalid(ReasonBadHeader, "encrypted tokens (JWE) are not supported")
 	}
-	if _, ok := m["crit"]; ok {
+	if m.crit {
 		// No JWS extension is understood, so any critical one must fail
 		// (RFC 7515 §4.1.11).
 		return header{}, invalid(ReasonBadHeader, "the token requires a critical header extension this verifier does not understand")
 	}
-	if b, ok := m["b64"]; ok && b != true {
+	if m.b64.present && m.b64.kind != 't' {
 		return header{}, invalid(ReasonBadHeader, "unencoded payloads (b64) are not accepted")
 	}
-	if _, ok := m["zip"]; ok {
+	if m.zip {
 		return header{}, invalid(ReasonBadHeader, "compressed payloads (zip) are not accepted")
 	}
-	if _, ok := m["cty"]; ok {
+	if m.cty {
 		// An access token's payload is its claims; any content type, and
 		// "JWT" (a nested token) in particular, means something else.
 		return header{}, invalid(ReasonBadHeader, "a content type (cty), such as a nested JWT, is not accepted")
 	}
-	if t, ok := m["typ"]; ok {
-		typ, isString := t.(string)
-		if !isString || !v.typAllowed(typ) {
+	if m.typ.present {
+		// A typ that is not a string has an empty str, which is not allowed.
+		if !v.typAllowed(m.typ.str) {
 			return header{}, invalid(ReasonBadHeader, "the token type (typ) is not an access token type")
 		}
 	} else if v.requireATJWT {
 		return header{}, invalid(ReasonBadHeader, "the token type (typ) at+jwt is required")
 	}
-	if k, ok := m["kid"]; ok {
-		kid, isString := k.(string)
+	if m.kid.present {
+		kid := m.kid.str
 		switch {
-		case !isString:
+		case m.kid.kind != '"':
 			return header{}, invalid(ReasonBadHeader, "the kid header is not a string")
 		case kid == "":
 			return header{}, invalid(ReasonBadHeader, "the kid header is empty")
@@ -108,16 +209,38 @@ func (v *JWTVerifier) typAllowed(typ string) bool {
 // letter case is ignored.
 func checkNameCase(m map[string]any, names []string) error {
 	for k := range m {
-		if slices.Contains(names, k) {
-			continue
-		}
-		for _, n := range names {
-			if strings.EqualFold(k, n) {
-				return errCaseVariant
-			}
+		if isCaseVariant(k, names) {
+			return errCaseVariant
 		}
 	}
 	return nil
+}
+
+// isCaseVariant reports whether name is not one of names but equals one of
+// them when letter case is ignored (with Unicode simple folding, so the
+// Kelvin sign matches "k").
+func isCaseVariant(name string, names []string) bool {
+	if slices.Contains(names, name) {
+		return false
+	}
+	// A name of lower-case ASCII letters, digits and '_' folds to a
+	// registered name only if it equals that name in lower case: every
+	// registered name is lower case already, except x5t#S256, whose '#' such
+	// a name cannot have.
+	plain := true
+	for i := 0; i < len(name) && plain; i++ {
+		c := name[i]
+		plain = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_'
+	}
+	if plain {
+		return false
+	}
+	for _, n := range names {
+		if strings.EqualFold(name, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasControl reports whether s has C0/C1 control characters or DEL.

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -11,8 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // maxMaxTokenBytes bounds Settings.MaxTokenBytes.
@@ -34,6 +33,8 @@ type JWTVerifier struct {
 	// Exactly one of staticKey and source is set.
 	staticKey any // crypto.PublicKey, or []byte for HMAC
 	source    KeySource
+	hmac      *hmacPools  // keyed HMAC states when staticKey is a secret
+	cache     *tokenCache // nil unless caching is enabled
 
 	closeOnce sync.Once
 	closeFn   func()
@@ -158,6 +159,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 			}
 		}
 		v.staticKey = []byte(s.PublicKey)
+		v.hmac = newHMACPools([]byte(s.PublicKey))
 		v.algorithms = algs
 	default:
 		key, err := parsePublicKeyPEM(s.PublicKey)
@@ -181,6 +183,12 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	}
 	v.algorithms = slices.Clone(v.algorithms)
 	slices.Sort(v.algorithms)
+	if v.cache, err = newCacheFor(s, o); err != nil {
+		if v.closeFn != nil {
+			v.closeFn()
+		}
+		return nil, err
+	}
 	return v, nil
 }
 
@@ -210,6 +218,14 @@ func (v *JWTVerifier) Algorithms() []string { return slices.Clone(v.algorithms) 
 
 // VerifyToken verifies a compact JWS access token. It implements
 // [TokenVerifier].
+//
+// With a cache ([WithCache], Settings.CacheSize), a token verified before
+// is answered from the cache until its exp (plus the leeway) or the
+// cache's MaxAge, whichever comes first; the required scopes are still
+// checked on every call, and a rejected token is never cached. A cached
+// token is returned as a fresh *AccessToken with its own Scopes and
+// Audience slices, but its Claims map is shared by every caller that
+// presents the same token and must be treated as read-only.
 func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*AccessToken, error) {
 	if len(token) == 0 {
 		return nil, invalid(ReasonMalformed, "the token is empty")
@@ -217,17 +233,53 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*AccessTok
 	if len(token) > v.maxTokenBytes {
 		return nil, invalid(ReasonTooLarge, "the token exceeds the size limit")
 	}
+	// Room for the token's bytes, its decoded header, payload and
+	// signature (3/4 of the token at most) and a digest and DER signature.
+	sc := getScratch(2*len(token) + 2*smallScratch)
+	defer putScratch(sc)
+	tok := append(sc.take(len(token)), token...)
+
+	if v.cache == nil {
+		at, err := v.verify(ctx, token, tok, sc)
+		if err != nil {
+			return nil, err
+		}
+		if err := at.CheckScopes(v.requiredScopes); err != nil {
+			return nil, err
+		}
+		return at, nil
+	}
+
+	key := cacheKey(sha256.Sum256(tok))
+	at := v.cache.get(&key, v.now())
+	if at == nil {
+		var err error
+		if at, err = v.verify(ctx, token, tok, sc); err != nil {
+			return nil, err
+		}
+		// Cached before the scope check: the scopes are checked per call,
+		// so a token lacking them is answered from the cache with the same
+		// InsufficientScopeError.
+		v.cache.put(&key, at, v.now(), at.ExpiresAt.Add(v.leeway))
+	}
+	if err := at.CheckScopes(v.requiredScopes); err != nil {
+		return nil, err
+	}
+	return at.shared(), nil
+}
+
+// verify checks everything but the required scopes. tok holds token's
+// bytes, in sc.
+func (v *JWTVerifier) verify(ctx context.Context, token string, tok []byte, sc *scratch) (*AccessToken, error) {
 	// Only the base64url alphabet and the two separators. Go's base64
 	// decoders silently skip CR and LF, so this is checked first.
 	dots := 0
-	for i := 0; i < len(token); i++ {
-		c := token[i]
-		switch {
-		case c == '.':
+	for _, c := range tok {
+		if !b64urlChars[c] {
+			if c != '.' {
+				return nil, invalid(ReasonMalformed, "the token has characters outside the base64url alphabet")
+			}
 			dots++
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
-		default:
-			return nil, invalid(ReasonMalformed, "the token has characters outside the base64url alphabet")
 		}
 	}
 	if dots != 2 {
@@ -238,12 +290,16 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*AccessTok
 	}
 	d1 := strings.IndexByte(token, '.')
 	d2 := d1 + 1 + strings.IndexByte(token[d1+1:], '.')
-	headerB64, payloadB64, sigB64 := token[:d1], token[d1+1:d2], token[d2+1:]
-	if headerB64 == "" || payloadB64 == "" || sigB64 == "" {
+	headerB64, payloadB64, sigB64 := tok[:d1], tok[d1+1:d2], tok[d2+1:]
+	if len(headerB64) == 0 || len(payloadB64) == 0 || len(sigB64) == 0 {
 		return nil, invalid(ReasonMalformed, "a token segment is empty")
 	}
 
-	h, err := v.parseHeader(headerB64)
+	raw, ok := decodeSegment(sc, headerB64)
+	if !ok {
+		return nil, invalid(ReasonMalformed, "the header is not unpadded base64url")
+	}
+	h, err := v.parseHeader(string(raw))
 	if err != nil {
 		return nil, err
 	}
@@ -251,23 +307,19 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*AccessTok
 	if err != nil {
 		return nil, err
 	}
-	sig, err := b64.DecodeString(sigB64)
-	if err != nil {
+	sig, ok := decodeSegment(sc, sigB64)
+	if !ok {
 		return nil, invalid(ReasonMalformed, "the signature is not unpadded base64url")
 	}
-	method := jwt.GetSigningMethod(h.alg)
-	if method == nil { // unreachable: the allow-list holds supported algorithms only
-		return nil, invalid(ReasonAlgorithm, "the algorithm is not supported")
-	}
-	if err := method.Verify(token[:d2], sig, key); err != nil {
+	if !v.verifySignature(h.alg, key, tok[:d2], sig, sc) {
 		return nil, invalid(ReasonSignature, "the signature does not verify")
 	}
 
-	payload, err := b64.DecodeString(payloadB64)
-	if err != nil {
+	payload, ok := decodeSegment(sc, payloadB64)
+	if !ok {
 		return nil, invalid(ReasonMalformed, "the payload is not unpadded base64url")
 	}
-	claims, err := parseStrictObject(payload)
+	claims, err := parseStrictJSON(string(payload))
 	if err != nil {
 		return nil, &InvalidTokenError{Reason: ReasonMalformed, Detail: "the claims are not a valid JSON object", Err: err}
 	}
@@ -276,14 +328,29 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*AccessTok
 		return nil, err
 	}
 	at.Token = token
-	if err := at.CheckScopes(v.requiredScopes); err != nil {
-		return nil, err
-	}
 	return at, nil
 }
 
 // b64 decodes unpadded base64url and rejects non-zero trailing bits.
 var b64 = base64.RawURLEncoding.Strict()
+
+// b64urlChars marks the base64url alphabet.
+var b64urlChars = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
+
+// decodeSegment decodes one base64url segment into sc.
+func decodeSegment(sc *scratch, seg []byte) ([]byte, bool) {
+	dst := sc.take(b64.DecodedLen(len(seg)))
+	n, err := b64.Decode(dst[:cap(dst)], seg)
+	if err != nil {
+		return nil, false
+	}
+	return dst[:n], true
+}
 
 // key finds the verification key for a header already checked against the
 // allow-list.

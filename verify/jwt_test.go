@@ -341,3 +341,18 @@ func TestKeySourceErrors(t *testing.T) {
 	wantReason(t, err, ReasonSignature)
 	var _ *rsa.PublicKey = &ks.rsa2.PublicKey
 }
+
+// TestAlgNoneNamedAsSuch: "none" in any letter case is refused with its own
+// description, before the allow-list is consulted.
+func TestAlgNoneNamedAsSuch(t *testing.T) {
+	v := rsaVerifier(t, nil)
+	claims := mustJSON(t, goodClaims())
+	for _, alg := range []string{"none", "NONE", "nOnE"} {
+		tok := enc([]byte(`{"alg":"`+alg+`"}`)) + "." + enc([]byte(claims)) + ".AAAA"
+		_, err := v.VerifyToken(context.Background(), tok)
+		var ite *InvalidTokenError
+		if !errors.As(err, &ite) || ite.Reason != ReasonAlgorithm || !strings.Contains(ite.Detail, "alg none") {
+			t.Fatalf("%s: err = %v", alg, err)
+		}
+	}
+}

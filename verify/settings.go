@@ -74,6 +74,14 @@ type Settings struct {
 	// host. Key material fetched over plain http can be replaced by anyone on
 	// the network path.
 	InsecureAllowHTTPJWKS bool
+
+	// CacheSize enables the verified-token cache (see [WithCache]) with
+	// room for this many tokens, at most MaxCacheSize. Zero disables it.
+	CacheSize int
+	// CacheMaxAge bounds how long a cached token is served after it was
+	// verified. Zero means DefaultCacheMaxAge (5m). It is an error to set it
+	// without CacheSize.
+	CacheMaxAge time.Duration
 }
 
 // KeySource finds the key that verifies a token. It is how a [JWTVerifier]

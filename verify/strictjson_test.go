@@ -3,6 +3,8 @@ package verify
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -50,5 +52,81 @@ func TestParseStrictObject(t *testing.T) {
 	}
 	if m["n"] != json.Number("12345678901234567890") {
 		t.Fatalf("number lost precision: %#v", m["n"])
+	}
+}
+
+// TestParseStrictObjectMatchesEncodingJSON checks the hand-written parser
+// against encoding/json: every input encoding/json accepts as an object
+// (and that has no duplicate names) decodes to the same value, and every
+// input it rejects is rejected.
+func TestParseStrictObjectMatchesEncodingJSON(t *testing.T) {
+	inputs := []string{
+		`{}`, ` { } `, "\t{\n\r}\n", `{"a":1}`, `{"a":-0}`, `{"a":0.5}`, `{"a":1e3}`, `{"a":1E+3}`, `{"a":-1.5e-3}`,
+		`{"a":12345678901234567890123}`, `{"a":true,"b":false,"c":null}`, `{"a":[]}`, `{"a":[1,"x",[true],{}]}`,
+		`{"a":{"b":{"c":[null]}}}`, `{"a":"\"\\\/\b\f\n\r\t"}`, `{"a":"\u0041\u00e9\u20ac"}`, `{"a":"\ud83d\ude00x"}`,
+		`{"\u0061b":1}`, `{"a b":"c d"}`, `{"":""}`, "{\"a\":\"\u00e9\u4e2d\U0001F600\"}", `{"a":"\u0000"}`,
+		`{"a" : 1 , "b" : [ 1 , 2 ] }`,
+		// rejected
+		``, ` `, `{`, `}`, `{,}`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1 "b":2}`, `{"a" 1}`, `{a:1}`, `{'a':1}`,
+		`{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":+1}`, `{"a":-}`, `{"a":1e}`, `{"a":1e+}`, `{"a":0x1}`, `{"a":NaN}`,
+		`{"a":Infinity}`, `{"a":tru}`, `{"a":nul}`, `{"a":True}`, `{"a":[1,]}`, `{"a":[,1]}`, `{"a":[1 2]}`, `{"a":[}`,
+		`{"a":"\x"}`, `{"a":"\u00g0"}`, "{\"a\":\"\x01\"}", "{\"a\":\"tab\there\"}", `{"a":"unterminated}`,
+		`{"a":1}}`, `{"a":1}]`, `{"a":1} x`, `{}{}`, `[]`, `"x"`, `1`, `null`, `{"a":1}/*c*/`, `{/*c*/}`,
+		"\xef\xbb\xbf{}", "{\"a\":1}\x00", "{\v}", "{\f}",
+	}
+	for _, in := range inputs {
+		t.Run(in, func(t *testing.T) {
+			var want map[string]any
+			dec := json.NewDecoder(strings.NewReader(in))
+			dec.UseNumber()
+			stdErr := dec.Decode(&want)
+			if stdErr == nil {
+				if _, err := dec.Token(); err != io.EOF {
+					stdErr = errors.New("trailing data")
+				}
+			}
+			got, err := parseStrictObject([]byte(in))
+			if (err == nil) != (stdErr == nil) || (stdErr == nil && want == nil) {
+				if stdErr == nil && want == nil && err != nil {
+					return // "null" decodes into a nil map; not an object
+				}
+				t.Fatalf("parseStrictObject err = %v; encoding/json err = %v", err, stdErr)
+			}
+			if err != nil {
+				return
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("got %#v; encoding/json %#v", got, want)
+			}
+		})
+	}
+}
+
+func TestParseStrictObjectEscapes(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     error
+	}{
+		{"duplicate through an escape", `{"alg":"RS256","\u0061lg":"none"}`, errDuplicateName},
+		{"duplicate through an escaped slash", `{"a/b":1,"a\/b":2}`, errDuplicateName},
+		{"distinct names", `{"ab":1,"a\u0062c":2}`, nil},
+		{"control character in a name", "{\"a\x1fb\":1}", errMalformedJSON},
+		{"escape at end", `{"a\`, errMalformedJSON},
+		{"lone low surrogate in a name", `{"\udc00":1}`, errLoneSurrogate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseStrictObject([]byte(tt.in))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+	m, err := parseStrictObject([]byte(`{"s":"a\ud83d\ude00\n\u00e9\"","n\u0061me":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m["s"] != "a\U0001F600\n\u00e9\"" || m["name"] != json.Number("1") {
+		t.Fatalf("decoded %#v", m)
 	}
 }
