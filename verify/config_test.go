@@ -58,6 +58,7 @@ func TestNewJWTVerifierRejectsBadConfig(t *testing.T) {
 		{"hmac with jwks", func(s *Settings) {
 			s.PublicKey, s.JWKSURI, s.Algorithms = "", "https://idp.example.com/jwks", []string{"HS256"}
 		}, "cannot be used with a JWKSURI"},
+		{"hmac without secret", func(s *Settings) { s.PublicKey, s.Algorithms = "", []string{"HS256"} }, "need the shared secret in PublicKey"},
 		{"hmac with pem", func(s *Settings) { s.Algorithms = []string{"HS256"} }, "looks like a PEM key"},
 		{"hmac with jwk", func(s *Settings) {
 			s.PublicKey, s.Algorithms = `{"kty":"RSA","n":"`+strings.Repeat("A", 64)+`","e":"AQAB"}`, []string{"HS256"}

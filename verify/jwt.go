@@ -131,6 +131,9 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		v.source = o.keySource
 		v.algorithms = algs
 	case s.JWKSURI != "" || discover:
+		if hmac && discover {
+			return nil, configErr("HMAC algorithms (%s) need the shared secret in PublicKey; keys discovered from an issuer are public and never HMAC secrets", strings.Join(algs, ","))
+		}
 		if hmac {
 			return nil, configErr("HMAC algorithms (%s) cannot be used with a JWKSURI; a JWK Set is public, so its keys must never be HMAC secrets", strings.Join(algs, ","))
 		}
