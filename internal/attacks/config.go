@@ -78,7 +78,7 @@ func ConfigCases(tb testing.TB, f *Fixture) []ConfigCase {
 		{Name: "HS256 secret of 31 bytes", Env: env(key+strings.Repeat("s", 31), alg+"HS256"), WantError: "at least 32"},
 		{Name: "HS384 secret of 47 bytes", Env: env(key+strings.Repeat("s", 47), alg+"HS384"), WantError: "at least 48"},
 		{Name: "HS512 secret of 63 bytes", Env: env(key+strings.Repeat("s", 63), alg+"HS512"), WantError: "at least 64"},
-		{Name: "HS256 without a secret", Env: env(alg + "HS256"), WantError: "HMAC algorithms (HS256) cannot be used with a JWKSURI"},
+		{Name: "HS256 without a secret", Env: env(alg + "HS256"), WantError: "HMAC algorithms (HS256) need the shared secret in PublicKey"},
 		{Name: "HS256 keyed with the RSA PEM", Env: env(key+rsaPEM, alg+"HS256"), WantError: "looks like a PEM key"},
 		{Name: "HS256 keyed with the RSA JWK", Env: env(key+string(jwk), alg+"HS256"), WantError: "looks like a PEM key"},
 		{Name: "HS256 with a JWK Set", Env: env(p+"JWKS_URI="+f.JWKSServer.URL(), alg+"HS256"), WantError: "cannot be used with a JWKSURI"},
