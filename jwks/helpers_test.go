@@ -229,11 +229,11 @@ type harness struct {
 	waiting chan struct{} // one value per caller that starts waiting for a fetch
 }
 
-// opts returns test defaults: injected clock, captured logs, 2s timeout.
+// opts returns test defaults: injected clock, captured logs, 10s timeout (generous: CI machines are shared).
 func testOptions() (Options, *clock, *logBuffer) {
 	c := newClock()
 	l := &logBuffer{}
-	return Options{Now: c.Now, Logger: l.logger(), Timeout: 2 * time.Second}, c, l
+	return Options{Now: c.Now, Logger: l.logger(), Timeout: 10 * time.Second}, c, l
 }
 
 // newHarness creates a Set for url; mod adjusts the options.
