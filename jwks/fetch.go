@@ -89,6 +89,7 @@ func (s *Set) transportErr(ctx context.Context, err error) error {
 // statusError is an unexpected HTTP status.
 type statusError int
 
+// Error implements error.
 func (e statusError) Error() string {
 	return fmt.Sprintf("server answered status %d, want 200", int(e))
 }

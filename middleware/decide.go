@@ -89,6 +89,7 @@ type redactedError struct {
 	token string
 }
 
+// Error implements error, with the token replaced.
 func (e redactedError) Error() string {
 	return strings.ReplaceAll(e.err.Error(), e.token, "[REDACTED]")
 }
