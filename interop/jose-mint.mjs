@@ -17,7 +17,7 @@ function generateKeyPair(alg) {
   if (alg === 'ES256') return genKey('ec', { namedCurve: 'P-256' });
   if (alg === 'ES384') return genKey('ec', { namedCurve: 'P-384' });
   if (alg === 'ES512') return genKey('ec', { namedCurve: 'P-521' });
-  if (alg === 'EdDSA') return genKey('ed25519');
+  if (alg === 'EdDSA' || alg === 'Ed25519') return genKey('ed25519');
   throw new Error(`no key type for ${alg}`);
 }
 
@@ -43,11 +43,13 @@ const algs = [
   { alg: 'ES384' },
   { alg: 'ES512', typ: 'at+jwt' },
   { alg: 'EdDSA', typ: 'at+jwt' },
+  // RFC 9864 fully-specified name of EdDSA over Ed25519; jose 6 emits it.
+  { alg: 'Ed25519', typ: 'at+jwt' },
 ];
 
 const keys = {};
 const jwks = { keys: [] };
-const [foreign, ...pairs] = await Promise.all([generateKeyPair('ES256'), ...algs.map((a) => generateKeyPair(a.alg))]);
+const [foreign, edNoAlg, ...pairs] = await Promise.all([generateKeyPair('ES256'), generateKeyPair('Ed25519'), ...algs.map((a) => generateKeyPair(a.alg))]);
 for (const [i, a] of algs.entries()) {
   const { publicKey, privateKey } = pairs[i];
   const jwk = await exportJWK(publicKey);
@@ -56,6 +58,15 @@ for (const [i, a] of algs.entries()) {
   jwk.use = 'sig';
   jwks.keys.push(jwk);
   keys[a.alg] = { privateKey, kid: jwk.kid };
+}
+{
+  // An Ed25519 key exactly as jose exports it: no "alg", so it is not
+  // pinned to one of the two names.
+  const jwk = await exportJWK(edNoAlg.publicKey);
+  jwk.kid = await calculateJwkThumbprint(jwk);
+  jwk.use = 'sig';
+  jwks.keys.push(jwk);
+  keys.edNoAlg = { privateKey: edNoAlg.privateKey, kid: jwk.kid };
 }
 
 function claimsFor(alg, over = {}) {
@@ -114,10 +125,14 @@ await add('id-token-typ', 'ES384', claimsFor('ES384'), { typ: 'id_token+jwt' }, 
   tokens.push({ name: 'alg-none', alg: 'none', typ: '', token, claims: null, want: 'invalid' });
 }
 {
-  // EdDSA key, but the token says "Ed25519": the fully-specified algorithm
-  // name of RFC 9864, which jose supports and mcpauth does not accept (its
-  // allow-list has EdDSA; the JWK is pinned to alg EdDSA).
-  await add('ed25519-fully-specified-alg', 'Ed25519', claimsFor('EdDSA'), { typ: 'at+jwt', kid: keys.EdDSA.kid, privateKey: keys.EdDSA.privateKey }, 'invalid');
+  // alg "Ed25519", the fully-specified name of RFC 9864, with an Ed25519
+  // JWK that has no "alg": accepted, as is EdDSA with the same key.
+  await add('ed25519-fully-specified-alg', 'Ed25519', claimsFor('Ed25519'), { typ: 'at+jwt', kid: keys.edNoAlg.kid, privateKey: keys.edNoAlg.privateKey });
+  await add('eddsa-unpinned-ed25519-key', 'EdDSA', claimsFor('EdDSA'), { typ: 'at+jwt', kid: keys.edNoAlg.kid, privateKey: keys.edNoAlg.privateKey });
+  // The two names are not interchangeable for a pinned key: alg "Ed25519"
+  // with the JWK whose alg is "EdDSA", and the reverse, are refused.
+  await add('ed25519-alg-with-eddsa-pinned-key', 'Ed25519', claimsFor('EdDSA'), { typ: 'at+jwt', kid: keys.EdDSA.kid, privateKey: keys.EdDSA.privateKey }, 'invalid');
+  await add('eddsa-alg-with-ed25519-pinned-key', 'EdDSA', claimsFor('Ed25519'), { typ: 'at+jwt', kid: keys.Ed25519.kid, privateKey: keys.Ed25519.privateKey }, 'invalid');
 }
 {
   // An RSA key used with another RSA algorithm than its JWK alg.

@@ -42,16 +42,17 @@ var joseExpect = map[string]struct {
 	want   string        // ok, invalid or scope
 	reason verify.Reason // for invalid ones
 }{
-	"valid-RS256": {want: "ok"},
-	"valid-RS384": {want: "ok"},
-	"valid-RS512": {want: "ok"},
-	"valid-PS256": {want: "ok"},
-	"valid-PS384": {want: "ok"},
-	"valid-PS512": {want: "ok"},
-	"valid-ES256": {want: "ok"},
-	"valid-ES384": {want: "ok"},
-	"valid-ES512": {want: "ok"},
-	"valid-EdDSA": {want: "ok"},
+	"valid-RS256":   {want: "ok"},
+	"valid-RS384":   {want: "ok"},
+	"valid-RS512":   {want: "ok"},
+	"valid-PS256":   {want: "ok"},
+	"valid-PS384":   {want: "ok"},
+	"valid-PS512":   {want: "ok"},
+	"valid-ES256":   {want: "ok"},
+	"valid-ES384":   {want: "ok"},
+	"valid-ES512":   {want: "ok"},
+	"valid-EdDSA":   {want: "ok"},
+	"valid-Ed25519": {want: "ok"},
 
 	"expired":               {want: "invalid", reason: verify.ReasonExpired},
 	"not-yet-valid":         {want: "invalid", reason: verify.ReasonNotYetValid},
@@ -66,17 +67,16 @@ var joseExpect = map[string]struct {
 	// A token with alg none and a non-empty signature is refused with
 	// reason "algorithm" (verify's own tests).
 	"alg-none": {want: "invalid", reason: verify.ReasonMalformed},
-	// The one disagreement with jose: jose signs with alg "Ed25519", the
-	// fully-specified name for EdDSA over Ed25519 (RFC 9864), and verifies
-	// it with the same key. mcpauth's allow-list has only "EdDSA" (RFC 8037),
-	// and the JWK is pinned to alg EdDSA, so the token is refused with
-	// reason "algorithm". This is deliberate, not a bug: accepting a second
-	// name for the same algorithm is a policy choice an operator should make,
-	// and "Ed25519" is not in mcpauth's algorithm set. If the verify package
-	// adds it, this expectation fails and must be updated with it.
-	"ed25519-fully-specified-alg": {want: "invalid", reason: verify.ReasonAlgorithm},
-	"alg-not-pinned-to-key":       {want: "invalid", reason: verify.ReasonAlgorithm},
-	"missing-scope":               {want: "scope"},
+	// RFC 9864: jose 6 signs with alg "Ed25519", the fully-specified name
+	// of EdDSA over Ed25519. mcpauth accepts it like EdDSA when the JWK has
+	// no alg; a JWK alg pins the key to exactly that name (RFC 7517 §4.4),
+	// so the other name is refused with reason "algorithm".
+	"ed25519-fully-specified-alg":       {want: "ok"},
+	"eddsa-unpinned-ed25519-key":        {want: "ok"},
+	"ed25519-alg-with-eddsa-pinned-key": {want: "invalid", reason: verify.ReasonAlgorithm},
+	"eddsa-alg-with-ed25519-pinned-key": {want: "invalid", reason: verify.ReasonAlgorithm},
+	"alg-not-pinned-to-key":             {want: "invalid", reason: verify.ReasonAlgorithm},
+	"missing-scope":                     {want: "scope"},
 }
 
 func TestJoseTokens(t *testing.T) {
@@ -218,7 +218,7 @@ func TestJoseTokens(t *testing.T) {
 		}
 	}
 	// Every algorithm the issue names was accepted.
-	for _, alg := range []string{"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512", "EdDSA"} {
+	for _, alg := range []string{"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"} {
 		if !slices.Contains(algsOK, alg) {
 			t.Errorf("no valid jose token for %s", alg)
 		}

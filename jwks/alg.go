@@ -16,6 +16,7 @@ const (
 	algES384
 	algES512
 	algEdDSA
+	algEd25519 // RFC 9864 fully-specified name of EdDSA over Ed25519
 	numAlgs
 )
 
@@ -24,7 +25,7 @@ var algNames = [numAlgs]string{
 	algRS256: "RS256", algRS384: "RS384", algRS512: "RS512",
 	algPS256: "PS256", algPS384: "PS384", algPS512: "PS512",
 	algES256: "ES256", algES384: "ES384", algES512: "ES512",
-	algEdDSA: "EdDSA",
+	algEdDSA: "EdDSA", algEd25519: "Ed25519",
 }
 
 // algSet is a bit set of algIDs.
@@ -36,7 +37,7 @@ const (
 	p256Algs = algSet(1 << algES256)
 	p384Algs = algSet(1 << algES384)
 	p521Algs = algSet(1 << algES512)
-	edAlgs   = algSet(1 << algEdDSA)
+	edAlgs   = algSet(1<<algEdDSA | 1<<algEd25519)
 )
 
 // DefaultAlgorithms lists the algorithms allowed when Options.Algorithms is
@@ -71,6 +72,8 @@ func parseAlg(name string) (algID, bool) {
 		return algES512, true
 	case "EdDSA":
 		return algEdDSA, true
+	case "Ed25519":
+		return algEd25519, true
 	}
 	return 0, false
 }
@@ -101,6 +104,15 @@ func (s algSet) names() []string {
 		}
 	}
 	return out
+}
+
+// unsupportedHint explains why a registered JWS algorithm this package
+// does not verify is refused, or returns "".
+func unsupportedHint(name string) string {
+	if name == "Ed448" {
+		return "Ed448 (RFC 9864) is not supported: the Go standard library has no Ed448"
+	}
+	return ""
 }
 
 // isSymmetricOrNone reports whether name is "none" (any case) or an HMAC

@@ -57,7 +57,12 @@
 // Every key is pinned to the algorithms it may verify: its JWK "alg" when
 // present, otherwise what its type allows (RSA: RS256 RS384 RS512 PS256
 // PS384 PS512; EC P-256: ES256, P-384: ES384, P-521: ES512; OKP Ed25519:
-// EdDSA), intersected with Options.Algorithms. A token whose alg is not
+// EdDSA and Ed25519), intersected with Options.Algorithms. "Ed25519" is the
+// fully-specified name of EdDSA over Ed25519 (RFC 9864); the two names are
+// not interchangeable for a pinned key: a JWK with alg "EdDSA" verifies only
+// tokens with alg "EdDSA", one with alg "Ed25519" only tokens with alg
+// "Ed25519", as RFC 7517 §4.4 asks. An OKP Ed448 key or alg "Ed448" is not
+// supported (the Go standard library has no Ed448). A token whose alg is not
 // allowed, or whose kid names a key pinned to other algorithms, fails with
 // [ErrAlgorithm]. Symmetric algorithms and "none" are never allowed. A token
 // without kid is accepted only if exactly one key in the set allows its alg.

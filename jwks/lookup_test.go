@@ -17,6 +17,8 @@ func TestAlgorithmPinning(t *testing.T) {
 		ecJWK(t, "p384", &k.p384.PublicKey),
 		ecJWK(t, "p521", &k.p521.PublicKey),
 		edJWK("ed-key", k.edPub()),
+		edJWK("ed-eddsa", k.edPub()).with("alg", "EdDSA"),
+		edJWK("ed-ed25519", k.edPub()).with("alg", "Ed25519"),
 	))
 	h := newHarness(t, srv.URL, nil)
 	h.ready(t)
@@ -45,7 +47,16 @@ func TestAlgorithmPinning(t *testing.T) {
 		{"p521", "ES384", nil, ErrAlgorithm},
 		{"ed-key", "EdDSA", k.edPub(), nil},
 		{"ed-key", "ES256", nil, ErrAlgorithm},
-		{"ed-key", "Ed25519", nil, ErrAlgorithm},
+		// An OKP Ed25519 key without alg verifies both names (RFC 8037,
+		// RFC 9864); a JWK alg pins it to exactly the name it gives.
+		{"ed-key", "Ed25519", k.edPub(), nil},
+		{"ed-key", "Ed448", nil, ErrAlgorithm},
+		{"ed-eddsa", "EdDSA", k.edPub(), nil},
+		{"ed-eddsa", "Ed25519", nil, ErrAlgorithm},
+		{"ed-ed25519", "Ed25519", k.edPub(), nil},
+		{"ed-ed25519", "EdDSA", nil, ErrAlgorithm},
+		{"rsa", "Ed25519", nil, ErrAlgorithm},
+		{"p256", "Ed25519", nil, ErrAlgorithm},
 		// token algorithms that are never allowed
 		{"rsa", "none", nil, ErrAlgorithm},
 		{"rsa", "None", nil, ErrAlgorithm},

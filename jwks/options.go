@@ -50,9 +50,10 @@ type Options struct {
 	InsecureAllowHTTP bool
 	// Algorithms is the allow-list of JWS algorithms (exact names). Empty
 	// means [DefaultAlgorithms]: RS256 RS384 RS512 PS256 PS384 PS512 ES256
-	// ES384 ES512 EdDSA. Symmetric algorithms (HS*) and "none" are refused.
-	// Each key is further pinned to its own JWK alg or to what its key type
-	// and curve allow.
+	// ES384 ES512 EdDSA Ed25519 ("Ed25519" is the RFC 9864 fully-specified
+	// name of EdDSA over Ed25519; Ed448 is not supported). Symmetric
+	// algorithms (HS*) and "none" are refused. Each key is further pinned to
+	// its own JWK alg or to what its key type and curve allow.
 	Algorithms []string
 	// Now is the clock used for the refresh rate limit and LastRefresh. Nil
 	// means time.Now.
@@ -145,6 +146,8 @@ func newConfig(uri string, opts Options) (*config, error) {
 			c.allowed |= 1 << id
 		case strings.EqualFold(name, "none"):
 			return nil, invalidf(`algorithm "none" is never allowed`)
+		case unsupportedHint(name) != "":
+			return nil, invalidf("algorithm %q: %s; allowed: %s", name, unsupportedHint(name), allAlgs)
 		case isSymmetricOrNone(name):
 			return nil, invalidf("symmetric algorithm %q cannot be used with a JWK Set; allowed: %s", name, allAlgs)
 		default:

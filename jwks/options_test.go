@@ -122,6 +122,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"NoNe", func(o *Options) { o.Algorithms = []string{"NoNe"} }, `"none" is never allowed`},
 		{"unknown", func(o *Options) { o.Algorithms = []string{"RSA-OAEP"} }, `unsupported algorithm "RSA-OAEP"`},
 		{"wrong case", func(o *Options) { o.Algorithms = []string{"rs256"} }, `unsupported algorithm "rs256"`},
+		{"Ed448", func(o *Options) { o.Algorithms = []string{"EdDSA", "Ed448"} }, `algorithm "Ed448": Ed448 (RFC 9864) is not supported: the Go standard library has no Ed448`},
+		{"ed25519 wrong case", func(o *Options) { o.Algorithms = []string{"ed25519"} }, `unsupported algorithm "ed25519"`},
 		{"empty name", func(o *Options) { o.Algorithms = []string{""} }, "unsupported algorithm"},
 		{"negative timeout", func(o *Options) { o.Timeout = -time.Second }, "Timeout must not be negative"},
 		{"negative interval", func(o *Options) { o.RefreshInterval = -1 }, "RefreshInterval must not be negative"},
@@ -164,7 +166,7 @@ func TestDefaults(t *testing.T) {
 	if cfg.minBackoff != time.Second || cfg.maxBackoff != 30*time.Second {
 		t.Errorf("backoff %s..%s, want 1s..30s", cfg.minBackoff, cfg.maxBackoff)
 	}
-	if got := cfg.allowed.String(); got != "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA" {
+	if got := cfg.allowed.String(); got != "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519" {
 		t.Errorf("default algorithms %q", got)
 	}
 	if got := strings.Join(DefaultAlgorithms(), " "); got != cfg.allowed.String() {

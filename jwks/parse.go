@@ -305,6 +305,8 @@ func typeAlgs(m *jwkset.JWKMarshal) (algSet, *skip) {
 		switch m.CRV {
 		case jwkset.CrvEd25519:
 			return edAlgs, nil
+		case jwkset.CrvEd448:
+			return 0, skipDebug("OKP curve Ed448 is not supported: the Go standard library has no Ed448")
 		case jwkset.CrvX25519, jwkset.CrvX448:
 			return 0, skipDebug("OKP curve %q is for key agreement, not signatures", m.CRV)
 		case "":
@@ -325,6 +327,8 @@ func buildEntry(m jwkset.JWKMarshal, allowed algSet) (*entry, *skip) {
 	if m.ALG != "" {
 		id, ok := parseAlg(string(m.ALG))
 		switch {
+		case !ok && unsupportedHint(string(m.ALG)) != "":
+			return nil, skipDebug("alg %q: %s", m.ALG, unsupportedHint(string(m.ALG)))
 		case !ok && isSymmetricOrNone(string(m.ALG)):
 			return nil, skipWarn("alg %q is not an asymmetric signature algorithm", m.ALG)
 		case !ok:

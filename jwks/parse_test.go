@@ -44,7 +44,8 @@ func TestParseKeySkips(t *testing.T) {
 		{"oct without k", jwk{"kty": "oct", "kid": "bad"}, 0, "symmetric key", warn},
 		{"EC secp256k1", p256.with("crv", "secp256k1"), 0, `unsupported EC curve "secp256k1"`, debug},
 		{"EC without crv", p256.with("crv", nil), 0, `EC key without "crv"`, warn},
-		{"OKP Ed448", ed.with("crv", "Ed448"), 0, `unsupported OKP curve "Ed448"`, debug},
+		{"OKP Ed448", ed.with("crv", "Ed448"), 0, `OKP curve Ed448 is not supported: the Go standard library has no Ed448`, debug},
+		{"OKP Ed448 alg Ed448", ed.with("crv", "Ed448", "alg", "Ed448"), 0, `OKP curve Ed448 is not supported`, debug},
 		{"OKP X25519", ed.with("crv", "X25519"), 0, `"X25519" is for key agreement`, debug},
 		{"OKP without crv", ed.with("crv", nil), 0, `OKP key without "crv"`, warn},
 		// invalid key material
@@ -81,9 +82,15 @@ func TestParseKeySkips(t *testing.T) {
 		{"alg RS256 on EC", p256.with("alg", "RS256"), 0, `alg "RS256" does not fit kty "EC"`, warn},
 		{"alg ES384 on P-256", p256.with("alg", "ES384"), 0, `alg "ES384" does not fit kty "EC" crv "P-256" (allowed: ES256)`, warn},
 		{"alg ES256 on Ed25519", ed.with("alg", "ES256"), 0, `does not fit kty "OKP"`, warn},
+		{"alg Ed448 on Ed25519", ed.with("alg", "Ed448"), 0, `alg "Ed448": Ed448 (RFC 9864) is not supported`, debug},
+		{"alg Ed25519 on RSA", rsaKey.with("alg", "Ed25519"), 0, `alg "Ed25519" does not fit kty "RSA"`, warn},
+		{"alg Ed25519 on EC", p256.with("alg", "Ed25519"), 0, `alg "Ed25519" does not fit kty "EC"`, warn},
+		{"alg ed25519 wrong case", ed.with("alg", "ed25519"), 0, `unsupported alg "ed25519"`, debug},
 		{"alg rs256 wrong case", rsaKey.with("alg", "rs256"), 0, `unsupported alg "rs256"`, debug},
 		// Options.Algorithms
 		{"EC key, RS256 allowed", p256, rs256Only, "key algorithms ES256 are not in Options.Algorithms", debug},
+		{"Ed25519 alg Ed25519, EdDSA allowed", ed.with("alg", "Ed25519"), 1 << algEdDSA, "key algorithms Ed25519 are not in Options.Algorithms", debug},
+		{"Ed25519 alg EdDSA, Ed25519 allowed", ed.with("alg", "EdDSA"), 1 << algEd25519, "key algorithms EdDSA are not in Options.Algorithms", debug},
 		{"RSA alg PS256, RS256 allowed", rsaKey.with("alg", "PS256"), rs256Only, "PS256 are not in Options.Algorithms", debug},
 		// malformed members
 		{"kid is a number", rsaKey.with("kid", 7), 0, "malformed JWK member", warn},
@@ -154,8 +161,11 @@ func TestParseKeyAccepts(t *testing.T) {
 		{"P-256 alg ES256", ecJWK(t, "k", &k.p256.PublicKey).with("alg", "ES256"), 0, &k.p256.PublicKey, "ES256"},
 		{"P-384", ecJWK(t, "k", &k.p384.PublicKey), 0, &k.p384.PublicKey, "ES384"},
 		{"P-521", ecJWK(t, "k", &k.p521.PublicKey), 0, &k.p521.PublicKey, "ES512"},
-		{"Ed25519", edJWK("k", k.edPub()), 0, k.edPub(), "EdDSA"},
+		{"Ed25519", edJWK("k", k.edPub()), 0, k.edPub(), "EdDSA Ed25519"},
 		{"Ed25519 alg EdDSA", edJWK("k", k.edPub()).with("alg", "EdDSA"), 0, k.edPub(), "EdDSA"},
+		{"Ed25519 alg Ed25519", edJWK("k", k.edPub()).with("alg", "Ed25519"), 0, k.edPub(), "Ed25519"},
+		{"Ed25519 restricted to EdDSA", edJWK("k", k.edPub()), 1 << algEdDSA, k.edPub(), "EdDSA"},
+		{"Ed25519 restricted to Ed25519", edJWK("k", k.edPub()), 1 << algEd25519, k.edPub(), "Ed25519"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

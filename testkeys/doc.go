@@ -11,7 +11,8 @@
 // # Key pairs
 //
 // [GenerateRSAKeyPair] (RSA-2048, e=65537, RS256), [GenerateECKeyPair]
-// (P-256, ES256) and [GenerateEd25519KeyPair] (EdDSA) create fresh pairs; the
+// (P-256, ES256) and [GenerateEd25519KeyPair] (EdDSA, or Ed25519 per RFC
+// 9864) create fresh pairs; the
 // New… and Parse… functions wrap existing keys (keys weaker than a verifier
 // should accept are allowed, so that tests can check they are rejected). Every
 // pair implements [KeyPair]: its key ID is the RFC 7638 JWK thumbprint, its

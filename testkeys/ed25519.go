@@ -9,7 +9,8 @@ import (
 	"fmt"
 )
 
-// Ed25519KeyPair is an Ed25519 key pair for the EdDSA algorithm (RFC 8037).
+// Ed25519KeyPair is an Ed25519 key pair for the EdDSA algorithm (RFC 8037),
+// also known by its fully-specified name Ed25519 (RFC 9864).
 // Create one with [GenerateEd25519KeyPair], [NewEd25519KeyPair] or
 // [ParseEd25519KeyPair]; the zero value has no key and its CreateToken fails.
 // It is safe for concurrent use.
@@ -60,7 +61,8 @@ func ParseEd25519KeyPair(privatePEM string) (*Ed25519KeyPair, error) {
 	return NewEd25519KeyPair(k)
 }
 
-// Algorithm returns "EdDSA".
+// Algorithm returns "EdDSA", the default; CreateToken also accepts
+// Algorithm "Ed25519".
 func (p *Ed25519KeyPair) Algorithm() string { return p.c.alg }
 
 // KeyID returns the RFC 7638 thumbprint of the public key.

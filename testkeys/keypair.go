@@ -16,7 +16,8 @@ import (
 // safe for concurrent use.
 type KeyPair interface {
 	// Algorithm returns the default JWS algorithm of the pair: RS256, ES256
-	// (ES384, ES512 for P-384, P-521 keys) or EdDSA.
+	// (ES384, ES512 for P-384, P-521 keys) or EdDSA. See [Algorithms] for
+	// all of a pair's algorithms.
 	Algorithm() string
 	// KeyID returns the RFC 7638 JWK thumbprint of the public key
 	// (base64url of its SHA-256), the default kid of the pair's tokens and

@@ -66,8 +66,10 @@ type TokenOptions struct {
 	// OmitKID leaves the kid header out. It cannot be combined with KID.
 	OmitKID bool
 	// Algorithm is the JWS algorithm; "" means the pair's Algorithm. RSA
-	// pairs accept RS256, RS384, RS512, PS256, PS384 and PS512; ECDSA and
-	// Ed25519 pairs only their own algorithm. Anything else fails with
+	// pairs accept RS256, RS384, RS512, PS256, PS384 and PS512; ECDSA pairs
+	// only their own algorithm; Ed25519 pairs EdDSA (RFC 8037) and Ed25519
+	// (the RFC 9864 fully-specified name, as jose 6 writes it; the signature
+	// is the same). Anything else, Ed448 included, fails with
 	// [ErrUnsupportedAlgorithm].
 	Algorithm string
 	// Header holds extra JOSE header members (typ, crit, ...), merged last;
@@ -174,7 +176,7 @@ var errZeroPair = fmt.Errorf("%w: key pair has no key; create it with a Generate
 // signCompact signs header and payload with an algorithm already checked
 // against the key.
 func signCompact(signer crypto.Signer, alg string, header, payload []byte) (string, error) {
-	method := jwt.GetSigningMethod(alg)
+	method := signingMethod(alg)
 	if method == nil {
 		return "", fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, alg)
 	}
@@ -186,9 +188,20 @@ func signCompact(signer crypto.Signer, alg string, header, payload []byte) (stri
 	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
+// signingMethod returns the golang-jwt method that makes alg signatures.
+// golang-jwt has no "Ed25519" method; its EdDSA method makes the same
+// Ed25519 signature.
+func signingMethod(alg string) jwt.SigningMethod {
+	if alg == "Ed25519" {
+		return jwt.SigningMethodEdDSA
+	}
+	return jwt.GetSigningMethod(alg)
+}
+
 // Algorithms returns the JWS algorithms that can sign with the key of p, the
 // default one first: RS256, RS384, RS512, PS256, PS384, PS512 for RSA;
-// ES256, ES384 or ES512 for ECDSA according to the curve; EdDSA for Ed25519.
+// ES256, ES384 or ES512 for ECDSA according to the curve; EdDSA and Ed25519
+// (RFC 9864) for Ed25519.
 // It returns nil for a nil or zero pair.
 func Algorithms(p KeyPair) []string {
 	if p == nil || p.Public() == nil {
@@ -212,7 +225,7 @@ func algorithmsFor(pub crypto.PublicKey) []string {
 			return []string{"ES512"}
 		}
 	case ed25519.PublicKey:
-		return []string{"EdDSA"}
+		return []string{"EdDSA", "Ed25519"}
 	}
 	return nil
 }
@@ -222,6 +235,9 @@ func checkAlgorithm(pub crypto.PublicKey, alg string) error {
 	algs := algorithmsFor(pub)
 	if slices.Contains(algs, alg) {
 		return nil
+	}
+	if alg == "Ed448" {
+		return fmt.Errorf("%w: Ed448 is not supported (the Go standard library has no Ed448)", ErrUnsupportedAlgorithm)
 	}
 	return fmt.Errorf("%w: %q cannot be used with this %s key (allowed: %s)",
 		ErrUnsupportedAlgorithm, alg, keyTypeName(pub), strings.Join(algs, ", "))

@@ -2,11 +2,13 @@ package testkeys_test
 
 import (
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -314,23 +316,33 @@ func TestCreateTokenAlgorithms(t *testing.T) {
 		{ec384, "ES384"},
 		{ec521, "ES512"},
 		{testkeys.SharedEd25519KeyPair(t), "EdDSA"},
+		// RFC 9864: golang-jwt has no "Ed25519" method; the header names
+		// Ed25519 and the signature is the EdDSA one.
+		{testkeys.SharedEd25519KeyPair(t), "Ed25519"},
 	}
+	// ed25519Names are the two names of one signature algorithm.
+	ed25519Names := []string{"EdDSA", "Ed25519"}
 	for _, tc := range tests {
 		t.Run(tc.alg, func(t *testing.T) {
 			token, err := tc.kp.CreateToken(testkeys.TokenOptions{Algorithm: tc.alg})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := decodeToken(t, token); d.header["alg"] != tc.alg {
+			d := decodeToken(t, token)
+			if d.header["alg"] != tc.alg {
 				t.Errorf("header alg = %v, want %s", d.header["alg"], tc.alg)
 			}
-			if _, err := parseJWT(token, tc.alg, tc.kp); err != nil {
+			if tc.alg == "Ed25519" {
+				if !ed25519.Verify(tc.kp.Public().(ed25519.PublicKey), []byte(d.input), d.signature) {
+					t.Error("the Ed25519 signature does not verify")
+				}
+			} else if _, err := parseJWT(token, tc.alg, tc.kp); err != nil {
 				t.Errorf("golang-jwt rejects the token: %v", err)
 			}
 			// The signature really is made with alg: verifying it as another
 			// algorithm of the same key type fails.
 			for _, other := range testkeys.Algorithms(tc.kp) {
-				if other == tc.alg {
+				if other == tc.alg || slices.Contains(ed25519Names, other) && slices.Contains(ed25519Names, tc.alg) {
 					continue
 				}
 				m := jwt.GetSigningMethod(other)
@@ -358,7 +370,11 @@ func TestCreateTokenIncompatibleAlgorithm(t *testing.T) {
 		{"RSA with EdDSA", rsaKP, "EdDSA", `"EdDSA" cannot be used`},
 		{"P-256 with ES384", ecKP, "ES384", `"ES384" cannot be used with this ECDSA key (allowed: ES256)`},
 		{"EC with RS256", ecKP, "RS256", `"RS256" cannot be used with this ECDSA key`},
-		{"Ed25519 with ES256", edKP, "ES256", `"ES256" cannot be used with this Ed25519 key (allowed: EdDSA)`},
+		{"Ed25519 with ES256", edKP, "ES256", `"ES256" cannot be used with this Ed25519 key (allowed: EdDSA, Ed25519)`},
+		{"Ed25519 with Ed448", edKP, "Ed448", `Ed448 is not supported (the Go standard library has no Ed448)`},
+		{"Ed25519 with lower case ed25519", edKP, "ed25519", `"ed25519" cannot be used with this Ed25519 key`},
+		{"RSA with Ed25519", rsaKP, "Ed25519", `"Ed25519" cannot be used with this RSA key`},
+		{"EC with Ed25519", ecKP, "Ed25519", `"Ed25519" cannot be used with this ECDSA key`},
 		{"Ed25519 with PS256", edKP, "PS256", `"PS256" cannot be used`},
 	}
 	for _, tc := range tests {
@@ -493,7 +509,7 @@ func TestAlgorithms(t *testing.T) {
 		{"RSA", testkeys.SharedRSAKeyPair(t), []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}},
 		{"P-256", testkeys.SharedECKeyPair(t), []string{"ES256"}},
 		{"P-384", ec384, []string{"ES384"}},
-		{"Ed25519", testkeys.SharedEd25519KeyPair(t), []string{"EdDSA"}},
+		{"Ed25519", testkeys.SharedEd25519KeyPair(t), []string{"EdDSA", "Ed25519"}},
 		{"nil", nil, nil},
 	}
 	for _, tc := range tests {

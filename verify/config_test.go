@@ -54,6 +54,13 @@ func TestNewJWTVerifierRejectsBadConfig(t *testing.T) {
 		{"alg None", func(s *Settings) { s.Algorithms = []string{"None"} }, "never allowed"},
 		{"unknown alg", func(s *Settings) { s.Algorithms = []string{"RS1"} }, "not supported"},
 		{"lower-case alg", func(s *Settings) { s.Algorithms = []string{"rs256"} }, "not supported"},
+		{"Ed448", func(s *Settings) { s.Algorithms = []string{"Ed448"} }, `algorithm "Ed448": Ed448 (RFC 9864) is not supported: the Go standard library has no Ed448`},
+		{"Ed448 with jwks", func(s *Settings) {
+			s.PublicKey, s.JWKSURI, s.Algorithms = "", "https://idp.example.com/jwks", []string{"Ed25519", "Ed448"}
+		}, "Ed448 (RFC 9864) is not supported"},
+		{"lower-case ed25519", func(s *Settings) { s.Algorithms = []string{"ed25519"} }, `algorithm "ed25519" is not supported`},
+		{"Ed25519 with rsa key", func(s *Settings) { s.Algorithms = []string{"Ed25519"} }, "algorithm Ed25519 cannot be used with the configured RSA key"},
+		{"Ed25519 with ec key", func(s *Settings) { s.PublicKey, s.Algorithms = p256PEM, []string{"Ed25519"} }, "algorithm Ed25519 cannot be used with the configured EC key (allowed: ES256)"},
 		{"mixed hmac and rsa", func(s *Settings) { s.Algorithms = []string{"HS256", "RS256"} }, "cannot be mixed"},
 		{"hmac with jwks", func(s *Settings) {
 			s.PublicKey, s.JWKSURI, s.Algorithms = "", "https://idp.example.com/jwks", []string{"HS256"}
@@ -122,7 +129,7 @@ func TestDefaultAlgorithmsFollowKeyType(t *testing.T) {
 		{"p256", &ks.p256.PublicKey, "ES256"},
 		{"p384", &ks.p384.PublicKey, "ES384"},
 		{"p521", &ks.p521.PublicKey, "ES512"},
-		{"ed25519", ks.ed.Public(), "EdDSA"},
+		{"ed25519", ks.ed.Public(), "Ed25519,EdDSA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -62,7 +62,7 @@ func EnvVariables(prefix string) []string {
 //	JWKS_URI                 JWK Set URL
 //	ISSUER                   accepted issuers, comma-separated
 //	AUDIENCE                 accepted audiences, comma-separated
-//	ALGORITHM                algorithm allow-list, comma-separated
+//	ALGORITHM                algorithm allow-list, comma-separated (RS256 ... EdDSA, Ed25519; HS*)
 //	REQUIRED_SCOPES          scopes, comma- or space-separated
 //	BASE_URL                 public base URL of the server
 //	LEEWAY                   clock skew as a Go duration ("30s"; "0s" for none)

@@ -3,6 +3,8 @@ package verify
 import (
 	"context"
 	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -386,11 +388,10 @@ func (v *JWTVerifier) key(ctx context.Context, h header) (any, error) {
 
 // keyKind names a key type for configuration errors.
 func keyKind(key any) string {
-	algs := algorithmsForKey(key)
-	switch {
-	case slices.Equal(algs, rsaAlgorithms):
+	switch key.(type) {
+	case *rsa.PublicKey:
 		return "RSA"
-	case len(algs) == 1 && algs[0] == "EdDSA":
+	case ed25519.PublicKey:
 		return "Ed25519"
 	default:
 		return "EC"
@@ -442,6 +443,8 @@ func checkAlgorithms(in []string) ([]string, error) {
 		switch {
 		case strings.EqualFold(a, "none"):
 			return nil, configErr("algorithm %q is never allowed", a)
+		case unsupportedAlgorithmHint(a) != "":
+			return nil, configErr("algorithm %q: %s", a, unsupportedAlgorithmHint(a))
 		case !isSupportedAlgorithm(a):
 			return nil, configErr("algorithm %q is not supported (supported: %s, %s)", a, strings.Join(asymmetricAlgorithms, ","), strings.Join(hmacAlgorithms, ","))
 		case slices.Contains(hmacAlgorithms, a):

@@ -21,9 +21,22 @@ const MinRSAKeyBits = 2048
 var (
 	rsaAlgorithms  = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
 	hmacAlgorithms = []string{"HS256", "HS384", "HS512"}
+	// ed25519Algorithms are the two names of EdDSA over Ed25519: "EdDSA"
+	// (RFC 8037) and the fully-specified "Ed25519" (RFC 9864). Both verify
+	// the same way; Ed448 is not supported.
+	ed25519Algorithms = []string{"EdDSA", "Ed25519"}
 	// asymmetricAlgorithms is the default allow-list for a JWK Set.
-	asymmetricAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+	asymmetricAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
 )
+
+// unsupportedAlgorithmHint explains why a registered JWS algorithm that
+// this package does not verify is refused, or returns "".
+func unsupportedAlgorithmHint(alg string) string {
+	if alg == "Ed448" {
+		return "Ed448 (RFC 9864) is not supported: the Go standard library has no Ed448; use Ed25519 or EdDSA keys"
+	}
+	return ""
+}
 
 // hmacMinSecret is the minimum secret length per HMAC algorithm: the hash
 // output size (RFC 7518 §3.2).
@@ -49,7 +62,7 @@ func algorithmsForKey(key crypto.PublicKey) []string {
 			return []string{"ES512"}
 		}
 	case ed25519.PublicKey:
-		return []string{"EdDSA"}
+		return ed25519Algorithms
 	}
 	return nil
 }

@@ -38,10 +38,14 @@ type Settings struct {
 	// Audiences lists the accepted aud values; a token must name at least one
 	// of them. At least one is required.
 	Audiences []string
-	// Algorithms is the allow-list of JWS algorithms. Empty means: the
-	// algorithms of the PEM key's type, or for a JWKS every asymmetric
-	// algorithm, each key pinned to its own alg or key type. "none" is never
-	// allowed.
+	// Algorithms is the allow-list of JWS algorithms: RS256 RS384 RS512
+	// PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519, or HS256 HS384
+	// HS512. EdDSA (RFC 8037) and Ed25519 (the fully-specified name of RFC
+	// 9864) both verify Ed25519 signatures; list only one to refuse the
+	// other name. Ed448 is not supported. Empty means: the algorithms of the
+	// PEM key's type (both EdDSA and Ed25519 for an Ed25519 key), or for a
+	// JWKS every asymmetric algorithm, each key pinned to its own alg or key
+	// type. "none" is never allowed.
 	Algorithms []string
 	// RequiredScopes must all be granted by every accepted token.
 	RequiredScopes []string

@@ -40,7 +40,7 @@ func sigSpecOf(alg string) (sigSpec, bool) {
 		return sigSpec{kind: 'E', hash: crypto.SHA384, size: 48}, true
 	case "ES512":
 		return sigSpec{kind: 'E', hash: crypto.SHA512, size: 66}, true
-	case "EdDSA":
+	case "EdDSA", "Ed25519": // RFC 8037; RFC 9864 fully-specified name
 		return sigSpec{kind: 'D'}, true
 	case "HS256":
 		return sigSpec{kind: 'H', hash: crypto.SHA256}, true

@@ -142,7 +142,7 @@ func runToken(args []string, e env) int {
 	fs.Var(&scopes, "scope", "scope; repeat or comma-separate for several")
 	expiresIn := fs.Duration("expires-in", time.Hour, "lifetime; negative for an expired token")
 	kid := fs.String("kid", "", "kid header (default: the key's RFC 7638 thumbprint)")
-	alg := fs.String("alg", "", "algorithm (default: RS256, ES256 or EdDSA by key type)")
+	alg := fs.String("alg", "", "algorithm (default: RS256, ES256 or EdDSA by key type; an ed25519 key also signs as Ed25519, RFC 9864)")
 	claims := claimFlag{}
 	fs.Var(claims, "claim", "extra claim name=value (JSON values allowed); repeatable")
 	fs.Usage = func() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net"
 	"os"
@@ -201,4 +202,44 @@ func closedPort(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// TestTokenAlgEd25519 mints a token with the RFC 9864 name Ed25519 and
+// verifies it with the default allow-list, and refuses it when the
+// allow-list names only EdDSA.
+func TestTokenAlgEd25519(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	if code, _, stderr := runCmd(t, "", nil, "keygen", "-type", "ed25519", "-out", dir); code != exitOK {
+		t.Fatalf("keygen exit %d: %s", code, stderr)
+	}
+	pub, err := os.ReadFile(filepath.Join(dir, "public.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(dir, "private.pem")
+	code, tok, stderr := runCmd(t, "", nil, "token", "-key", key, "-alg", "Ed25519", "-iss", iss, "-aud", aud)
+	if code != exitOK {
+		t.Fatalf("token exit %d: %s", code, stderr)
+	}
+	tok = strings.TrimSpace(tok)
+	hb, err := base64.RawURLEncoding.DecodeString(tok[:strings.IndexByte(tok, '.')])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header map[string]any
+	if err := json.Unmarshal(hb, &header); err != nil || header["alg"] != "Ed25519" {
+		t.Fatalf("header %s (%v), want alg Ed25519", hb, err)
+	}
+	environ := []string{"MCPAUTH_JWT_PUBLIC_KEY=" + string(pub), "MCPAUTH_JWT_ISSUER=" + iss, "MCPAUTH_JWT_AUDIENCE=" + aud}
+	if code, _, stderr := runCmd(t, tok, environ, "verify"); code != exitOK {
+		t.Fatalf("verify exit %d: %s", code, stderr)
+	}
+	code, _, stderr = runCmd(t, tok, append(environ, "MCPAUTH_JWT_ALGORITHM=EdDSA"), "verify")
+	if code != exitInvalid || !strings.Contains(stderr, "algorithm") {
+		t.Fatalf("verify with ALGORITHM=EdDSA: exit %d, stderr %q; want %d, reason algorithm", code, stderr, exitInvalid)
+	}
+	code, _, stderr = runCmd(t, "", nil, "token", "-key", key, "-alg", "Ed448")
+	if code != exitUsage || !strings.Contains(stderr, "Ed448 is not supported") {
+		t.Fatalf("token -alg Ed448: exit %d, stderr %q", code, stderr)
+	}
 }

@@ -227,6 +227,8 @@ func Cases(tb testing.TB) (*Fixture, []Case) {
 		outcome("jwks: HS256 keyed with the JWK, kid of the RSA key", JWKS, hmacToken("HS256", jwkJSON, `{"alg":"HS256","kid":"`+f.RSA.KeyID()+`"}`, claims), verify.ReasonAlgorithm),
 		outcome("ES256 token for an RSA key", PEM, signCompact(tb, f.AttackerEC, "ES256", `{"alg":"ES256"}`, claims), verify.ReasonAlgorithm),
 		outcome("EdDSA token for an RSA key", PEM, signCompact(tb, f.AttackerEd, "EdDSA", `{"alg":"EdDSA"}`, claims), verify.ReasonAlgorithm),
+		outcome("Ed25519 (RFC 9864) token for an RSA key", PEM, signCompact(tb, f.AttackerEd, "Ed25519", `{"alg":"Ed25519"}`, claims), verify.ReasonAlgorithm),
+		outcome("alg Ed448 (unsupported)", PEM, rawHeader(`{"alg":"Ed448"}`), verify.ReasonAlgorithm),
 		outcome("alg lower case", PEM, rawHeader(`{"alg":"rs256"}`), verify.ReasonAlgorithm),
 		outcome("alg unknown", PEM, rawHeader(`{"alg":"RS1"}`), verify.ReasonAlgorithm),
 		outcome("alg missing", PEM, rawHeader(`{"typ":"JWT"}`), verify.ReasonBadHeader),
@@ -239,6 +241,7 @@ func Cases(tb testing.TB) (*Fixture, []Case) {
 		outcome("jwks: RS256 by the attacker with the EC kid", JWKS, f.mint(tb, f.AttackerRSA, map[string]any{"kid": f.EC.KeyID()}, nil), verify.ReasonAlgorithm),
 		outcome("jwks: ES384 (P-384) with the P-256 kid", JWKS, f.mint(tb, f.AttackerP384, map[string]any{"kid": f.EC.KeyID()}, nil), verify.ReasonAlgorithm),
 		outcome("jwks: EdDSA with the EC kid", JWKS, f.mint(tb, f.AttackerEd, map[string]any{"kid": f.EC.KeyID()}, nil), verify.ReasonAlgorithm),
+		outcome("jwks: Ed25519 with the EC kid", JWKS, signCompact(tb, f.AttackerEd, "Ed25519", `{"alg":"Ed25519","kid":"`+f.EC.KeyID()+`"}`, claims), verify.ReasonAlgorithm),
 		outcome("jwks: ES256 header over an RS256 signature", JWKS, signCompact(tb, f.RSA, "RS256", `{"alg":"ES256","kid":"`+f.EC.KeyID()+`"}`, claims), verify.ReasonSignature),
 	)
 
