@@ -320,7 +320,7 @@ func callWhoami(t *testing.T, mcpURL, token string) response {
 }
 
 // whoamiResult is the whoami tool's structured content (and the JSON form
-// of verify.AccessToken printed by mcpauth verify).
+// of mcpauth.AccessToken printed by mcpauth verify).
 type whoamiResult struct {
 	ClientID  string         `json:"client_id"`
 	Subject   string         `json:"subject"`

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -39,8 +40,8 @@ type joseToken struct {
 // The test fails on a token missing here, so that the two lists cannot
 // drift apart.
 var joseExpect = map[string]struct {
-	want   string        // ok, invalid or scope
-	reason verify.Reason // for invalid ones
+	want   string         // ok, invalid or scope
+	reason mcpauth.Reason // for invalid ones
 }{
 	"valid-RS256":   {want: "ok"},
 	"valid-RS384":   {want: "ok"},
@@ -54,28 +55,28 @@ var joseExpect = map[string]struct {
 	"valid-EdDSA":   {want: "ok"},
 	"valid-Ed25519": {want: "ok"},
 
-	"expired":               {want: "invalid", reason: verify.ReasonExpired},
-	"not-yet-valid":         {want: "invalid", reason: verify.ReasonNotYetValid},
-	"wrong-audience":        {want: "invalid", reason: verify.ReasonAudience},
-	"wrong-issuer":          {want: "invalid", reason: verify.ReasonIssuer},
-	"id-token-typ":          {want: "invalid", reason: verify.ReasonBadHeader},
-	"tampered-payload":      {want: "invalid", reason: verify.ReasonSignature},
-	"foreign-key-known-kid": {want: "invalid", reason: verify.ReasonSignature},
+	"expired":               {want: "invalid", reason: mcpauth.ReasonExpired},
+	"not-yet-valid":         {want: "invalid", reason: mcpauth.ReasonNotYetValid},
+	"wrong-audience":        {want: "invalid", reason: mcpauth.ReasonAudience},
+	"wrong-issuer":          {want: "invalid", reason: mcpauth.ReasonIssuer},
+	"id-token-typ":          {want: "invalid", reason: mcpauth.ReasonBadHeader},
+	"tampered-payload":      {want: "invalid", reason: mcpauth.ReasonSignature},
+	"foreign-key-known-kid": {want: "invalid", reason: mcpauth.ReasonSignature},
 	// jose's UnsecuredJWT writes alg "none" and an empty third segment, as
 	// RFC 7519 §6.1 says. mcpauth refuses it before it reads the header: an
 	// empty segment is not a compact JWS it will parse (reason "malformed").
 	// A token with alg none and a non-empty signature is refused with
 	// reason "algorithm" (verify's own tests).
-	"alg-none": {want: "invalid", reason: verify.ReasonMalformed},
+	"alg-none": {want: "invalid", reason: mcpauth.ReasonMalformed},
 	// RFC 9864: jose 6 signs with alg "Ed25519", the fully-specified name
 	// of EdDSA over Ed25519. mcpauth accepts it like EdDSA when the JWK has
 	// no alg; a JWK alg pins the key to exactly that name (RFC 7517 §4.4),
 	// so the other name is refused with reason "algorithm".
 	"ed25519-fully-specified-alg":       {want: "ok"},
 	"eddsa-unpinned-ed25519-key":        {want: "ok"},
-	"ed25519-alg-with-eddsa-pinned-key": {want: "invalid", reason: verify.ReasonAlgorithm},
-	"eddsa-alg-with-ed25519-pinned-key": {want: "invalid", reason: verify.ReasonAlgorithm},
-	"alg-not-pinned-to-key":             {want: "invalid", reason: verify.ReasonAlgorithm},
+	"ed25519-alg-with-eddsa-pinned-key": {want: "invalid", reason: mcpauth.ReasonAlgorithm},
+	"eddsa-alg-with-ed25519-pinned-key": {want: "invalid", reason: mcpauth.ReasonAlgorithm},
+	"alg-not-pinned-to-key":             {want: "invalid", reason: mcpauth.ReasonAlgorithm},
 	"missing-scope":                     {want: "scope"},
 }
 
@@ -151,14 +152,14 @@ func TestJoseTokens(t *testing.T) {
 				}
 				checkJoseAccessToken(t, "VerifyToken", tok, toResult(t, at))
 			case "scope":
-				if err == nil || verify.ReasonOf(err) != verify.ReasonInsufficientScope {
-					t.Fatalf("VerifyToken: got %v (reason %q), want insufficient scope", err, verify.ReasonOf(err))
+				if err == nil || mcpauth.ReasonOf(err) != mcpauth.ReasonInsufficientScope {
+					t.Fatalf("VerifyToken: got %v (reason %q), want insufficient scope", err, mcpauth.ReasonOf(err))
 				}
 			default:
 				if err == nil {
 					t.Fatalf("VerifyToken accepted a token it must refuse: %+v", at)
 				}
-				if got := verify.ReasonOf(err); got != exp.reason {
+				if got := mcpauth.ReasonOf(err); got != exp.reason {
 					t.Fatalf("VerifyToken: reason %q (%v), want %q", got, err, exp.reason)
 				}
 			}
@@ -227,7 +228,7 @@ func TestJoseTokens(t *testing.T) {
 
 // toResult converts an AccessToken through its JSON form, the form that
 // mcpauth verify prints and whoami returns.
-func toResult(t *testing.T, at *verify.AccessToken) whoamiResult {
+func toResult(t *testing.T, at *mcpauth.AccessToken) whoamiResult {
 	t.Helper()
 	b, err := json.Marshal(at)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // Fixed error descriptions. They never contain request data.
@@ -48,7 +48,7 @@ type response struct {
 
 // config is the validated configuration of one middleware.
 type config struct {
-	verifier        verify.TokenVerifier
+	verifier        mcpauth.TokenVerifier
 	scopes          []string // required by the middleware itself
 	challengeScopes []string // scopes plus the verifier's, sanitised
 	realm           string
@@ -70,7 +70,7 @@ type config struct {
 
 // newConfig validates the options and renders the fixed responses. It
 // panics on invalid values.
-func newConfig(v verify.TokenVerifier, opts []Option) *config {
+func newConfig(v mcpauth.TokenVerifier, opts []Option) *config {
 	if v == nil {
 		panic("middleware.New: nil verifier")
 	}
@@ -115,7 +115,7 @@ func newConfig(v verify.TokenVerifier, opts []Option) *config {
 		c.logger = slog.Default()
 	}
 	c.challengeScopes = c.scopes
-	if sr, ok := v.(verify.ScopeRequirer); ok {
+	if sr, ok := v.(mcpauth.ScopeRequirer); ok {
 		c.challengeScopes = union(c.scopes, sanitizeScopes(sr.RequiredScopes()))
 	}
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 type parentKey struct{}
@@ -17,8 +17,8 @@ type parentKey struct{}
 // the token, keeps the parent's values and cancellation, and never prints
 // the token.
 func TestRequestContext(t *testing.T) {
-	v := verifierFunc(func(context.Context, string) (*verify.AccessToken, error) {
-		return &verify.AccessToken{Token: tokGood, ClientID: "client-1"}, nil
+	v := verifierFunc(func(context.Context, string) (*mcpauth.AccessToken, error) {
+		return &mcpauth.AccessToken{Token: tokGood, ClientID: "client-1"}, nil
 	})
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), parentKey{}, "parent value"))
 	var checked bool

@@ -8,17 +8,17 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // decision is what the middleware does with a request: pass it on with token
 // (resp == nil, preflight false), pass it on unauthenticated as a CORS
 // preflight, or write resp.
 type decision struct {
-	token     *verify.AccessToken
+	token     *mcpauth.AccessToken
 	resp      *response
 	preflight bool
-	reason    verify.Reason
+	reason    mcpauth.Reason
 	clientID  string
 	level     slog.Level // log level of a rejection
 	err       error      // verifier error, for the log only; redacted
@@ -29,7 +29,7 @@ var errNilToken = errors.New("verifier returned neither an access token nor an e
 
 // decide authenticates r with v under c. It writes nothing; the handler
 // carries out the decision.
-func decide(r *http.Request, v verify.TokenVerifier, c *config) decision {
+func decide(r *http.Request, v mcpauth.TokenVerifier, c *config) decision {
 	if c.corsPreflight && isPreflight(r) {
 		return decision{preflight: true}
 	}
@@ -50,34 +50,34 @@ func decide(r *http.Request, v verify.TokenVerifier, c *config) decision {
 		return verifierError(c, err, token)
 	}
 	if at == nil {
-		return decision{resp: c.invalidToken, reason: verify.ReasonOther, level: slog.LevelError, err: errNilToken}
+		return decision{resp: c.invalidToken, reason: mcpauth.ReasonOther, level: slog.LevelError, err: errNilToken}
 	}
 	if !at.HasScopes(c.scopes...) {
-		return decision{resp: c.insufficientScope, reason: verify.ReasonInsufficientScope, clientID: at.ClientID, level: slog.LevelInfo}
+		return decision{resp: c.insufficientScope, reason: mcpauth.ReasonInsufficientScope, clientID: at.ClientID, level: slog.LevelInfo}
 	}
 	return decision{token: at, clientID: at.ClientID}
 }
 
 // verifierError maps a verifier error to a decision, failing closed.
 func verifierError(c *config, err error, token string) decision {
-	d := decision{reason: verify.ReasonOf(err), level: slog.LevelInfo, err: redactedError{err, token}}
-	var ise *verify.InsufficientScopeError
+	d := decision{reason: mcpauth.ReasonOf(err), level: slog.LevelInfo, err: redactedError{err, token}}
+	var ise *mcpauth.InsufficientScopeError
 	switch {
-	case errors.Is(err, verify.ErrInvalidToken):
+	case errors.Is(err, mcpauth.ErrInvalidToken):
 		d.resp = c.invalidToken
-		if d.reason == verify.ReasonExpired {
+		if d.reason == mcpauth.ReasonExpired {
 			d.resp = c.expiredToken
 		}
 	case errors.As(err, &ise):
 		d.resp = c.insufficientFor(ise.Required)
-	case errors.Is(err, verify.ErrInsufficientScope):
+	case errors.Is(err, mcpauth.ErrInsufficientScope):
 		d.resp = c.insufficientScope
-	case errors.Is(err, verify.ErrKeySourceUnavailable):
+	case errors.Is(err, mcpauth.ErrKeySourceUnavailable):
 		d.resp = c.unavailable
 		d.level = slog.LevelWarn
 	default:
 		d.resp = c.invalidToken
-		d.reason = verify.ReasonOther
+		d.reason = mcpauth.ReasonOther
 		d.level = slog.LevelError
 	}
 	return d
@@ -202,7 +202,7 @@ type ctxKey struct{}
 
 // authInfo is what the middleware stores in the request context.
 type authInfo struct {
-	token     *verify.AccessToken // nil for a preflight
+	token     *mcpauth.AccessToken // nil for a preflight
 	cfg       *config
 	preflight bool
 }
@@ -242,7 +242,7 @@ func (c *authCtx) String() string {
 // request whose context is ctx, and whether there is one. It reports false
 // outside the middleware and for CORS preflights let through by
 // [WithCORSPreflight].
-func AccessTokenFrom(ctx context.Context) (*verify.AccessToken, bool) {
+func AccessTokenFrom(ctx context.Context) (*mcpauth.AccessToken, bool) {
 	if ctx == nil {
 		return nil, false
 	}

@@ -10,14 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestDecide(t *testing.T) {
 	type want struct {
 		resp      func(c *config) *response // nil: accepted or preflight
 		status    int
-		reason    verify.Reason
+		reason    mcpauth.Reason
 		level     slog.Level
 		clientID  string
 		token     string // raw token of an accepted request
@@ -79,27 +79,27 @@ func TestDecide(t *testing.T) {
 		{name: "control character", headers: [][2]string{{"Authorization", "Bearer " + secret + "\x00"}}, want: syntax},
 
 		{name: "unknown token", headers: [][2]string{{"Authorization", "Bearer nope-" + secret}},
-			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: verify.ReasonUnknownToken, level: slog.LevelInfo, called: true, errIs: verify.ErrInvalidToken}},
+			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: mcpauth.ReasonUnknownToken, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInvalidToken}},
 		{name: "expired token", headers: [][2]string{{"Authorization", "Bearer " + tokExpired}},
-			want: want{resp: func(c *config) *response { return c.expiredToken }, status: 401, reason: verify.ReasonExpired, level: slog.LevelInfo, called: true, errIs: verify.ErrInvalidToken}},
+			want: want{resp: func(c *config) *response { return c.expiredToken }, status: 401, reason: mcpauth.ReasonExpired, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInvalidToken}},
 		{name: "bad signature", headers: [][2]string{{"Authorization", "Bearer " + tokSignature}},
-			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: verify.ReasonSignature, level: slog.LevelInfo, called: true, errIs: verify.ErrInvalidToken}},
+			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: mcpauth.ReasonSignature, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInvalidToken}},
 		{name: "wrapped ErrInvalidToken", headers: [][2]string{{"Authorization", "Bearer " + tokWrapped}},
-			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: verify.ReasonOther, level: slog.LevelInfo, called: true, errIs: verify.ErrInvalidToken}},
+			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: mcpauth.ReasonOther, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInvalidToken}},
 		{name: "unknown verifier error fails closed", headers: [][2]string{{"Authorization", "Bearer " + tokUnknownErr}},
-			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: verify.ReasonOther, level: slog.LevelError, called: true, errIs: errUnknown}},
+			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: mcpauth.ReasonOther, level: slog.LevelError, called: true, errIs: errUnknown}},
 		{name: "context canceled fails closed", headers: [][2]string{{"Authorization", "Bearer " + tokCanceled}},
-			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: verify.ReasonOther, level: slog.LevelError, called: true, errIs: context.Canceled}},
+			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: mcpauth.ReasonOther, level: slog.LevelError, called: true, errIs: context.Canceled}},
 		{name: "nil token and nil error fails closed", headers: [][2]string{{"Authorization", "Bearer " + tokNil}},
-			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: verify.ReasonOther, level: slog.LevelError, called: true, errIs: errNilToken}},
+			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: mcpauth.ReasonOther, level: slog.LevelError, called: true, errIs: errNilToken}},
 		{name: "verifier InsufficientScopeError", headers: [][2]string{{"Authorization", "Bearer " + tokScope}},
-			want: want{status: 403, reason: verify.ReasonInsufficientScope, level: slog.LevelInfo, called: true, errIs: verify.ErrInsufficientScope}},
+			want: want{status: 403, reason: mcpauth.ReasonInsufficientScope, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInsufficientScope}},
 		{name: "verifier plain ErrInsufficientScope", headers: [][2]string{{"Authorization", "Bearer " + tokScopePlain}},
-			want: want{resp: func(c *config) *response { return c.insufficientScope }, status: 403, reason: verify.ReasonInsufficientScope, level: slog.LevelInfo, called: true, errIs: verify.ErrInsufficientScope}},
+			want: want{resp: func(c *config) *response { return c.insufficientScope }, status: 403, reason: mcpauth.ReasonInsufficientScope, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInsufficientScope}},
 		{name: "key source unavailable", headers: [][2]string{{"Authorization", "Bearer " + tokUnavailable}},
-			want: want{resp: func(c *config) *response { return c.unavailable }, status: 503, reason: verify.ReasonUnavailable, level: slog.LevelWarn, called: true, errIs: verify.ErrKeySourceUnavailable}},
+			want: want{resp: func(c *config) *response { return c.unavailable }, status: 503, reason: mcpauth.ReasonUnavailable, level: slog.LevelWarn, called: true, errIs: mcpauth.ErrKeySourceUnavailable}},
 		{name: "middleware scope missing", headers: [][2]string{{"Authorization", "Bearer " + tokNoScopes}},
-			want: want{resp: func(c *config) *response { return c.insufficientScope }, status: 403, reason: verify.ReasonInsufficientScope, level: slog.LevelInfo, clientID: "client-2", called: true}},
+			want: want{resp: func(c *config) *response { return c.insufficientScope }, status: 403, reason: mcpauth.ReasonInsufficientScope, level: slog.LevelInfo, clientID: "client-2", called: true}},
 
 		{name: "preflight with opt-in", method: http.MethodOptions, opts: []Option{WithCORSPreflight()},
 			headers: [][2]string{{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "POST"}}, want: want{preflight: true}},
@@ -113,7 +113,7 @@ func TestDecide(t *testing.T) {
 			headers: [][2]string{{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "POST"}}, want: noCreds},
 		{name: "preflight with Authorization is authenticated", method: http.MethodOptions, opts: []Option{WithCORSPreflight()},
 			headers: [][2]string{{"Origin", "https://app.example"}, {"Access-Control-Request-Method", "POST"}, {"Authorization", "Bearer nope-" + secret}},
-			want:    want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: verify.ReasonUnknownToken, level: slog.LevelInfo, called: true, errIs: verify.ErrInvalidToken}},
+			want:    want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: mcpauth.ReasonUnknownToken, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInvalidToken}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,7 @@
 //
 // [New] wraps a handler so that every request must carry an access token in
 // its Authorization header ("Bearer" scheme, in any letter case). The token
-// is checked by a [verify.TokenVerifier] — verify.JWTVerifier in production,
+// is checked by a [mcpauth.TokenVerifier] — verify.JWTVerifier in production,
 // static.TokenVerifier in development — and, when accepted, is put in the
 // request context, where handlers read it with [AccessTokenFrom].
 // [RequireScopes] adds per-route scope requirements behind [New].
@@ -25,19 +25,19 @@
 //     logged at error level; the request is refused either way.
 //   - A valid token lacking a required scope: 403 with
 //     error="insufficient_scope" and scope listing every required scope.
-//   - No verification keys available (verify.ErrKeySourceUnavailable): 503
+//   - No verification keys available (mcpauth.ErrKeySourceUnavailable): 503
 //     with Retry-After and error "temporarily_unavailable".
 //
 // The scope parameter of challenges is the union of the scopes required with
 // [WithRequiredScopes] and, when the verifier implements
-// [verify.ScopeRequirer], of its required scopes; a 403 also names the
-// scopes of the route or of the verifier's [verify.InsufficientScopeError].
+// [mcpauth.ScopeRequirer], of its required scopes; a 403 also names the
+// scopes of the route or of the verifier's [mcpauth.InsufficientScopeError].
 // Parameter values are quoted and restricted to the characters RFC 6750
 // allows.
 //
 // Tokens are taken only from the Authorization header, never from the query
 // string or a form body. They are never logged or echoed; log records carry
-// a machine-readable reason (see [verify.ReasonOf]), the status, the method
+// a machine-readable reason (see [mcpauth.ReasonOf]), the status, the method
 // and the path, at level Debug for requests without credentials, Info for
 // other rejections, Warn for 503s and Error for unclassified verifier errors.
 // [WithObserver] reports each outcome, for metrics.

@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/static"
-	"github.com/mcpauth/mcpauth/verify"
 )
 
 // devVerifier returns a static verifier for the examples.
-func devVerifier() verify.TokenVerifier {
+func devVerifier() mcpauth.TokenVerifier {
 	v, err := static.NewTokenVerifier(map[string]static.Token{
 		"dev-token-alice": {ClientID: "alice", Scopes: []string{"mcp:tools", "mcp:admin"}},
 		"dev-token-bob":   {ClientID: "bob", Scopes: []string{"mcp:tools"}},
@@ -95,19 +95,19 @@ func Example_verifierErrors() {
 	v := devVerifier()
 	for _, token := range []string{"dev-token-bob", "no-such-token"} {
 		at, err := v.VerifyToken(context.Background(), token)
-		var ite *verify.InvalidTokenError
+		var ite *mcpauth.InvalidTokenError
 		switch {
 		case err == nil:
 			fmt.Println("accepted:", at.ClientID)
 			if err := at.CheckScopes([]string{"mcp:admin"}); err != nil {
-				var ise *verify.InsufficientScopeError
+				var ise *mcpauth.InsufficientScopeError
 				if errors.As(err, &ise) {
 					fmt.Println("  403 insufficient_scope, missing", ise.Missing)
 				}
 			}
 		case errors.As(err, &ite):
-			fmt.Println("401 invalid_token, reason", ite.Reason, "=", verify.ReasonOf(err))
-		case errors.Is(err, verify.ErrKeySourceUnavailable):
+			fmt.Println("401 invalid_token, reason", ite.Reason, "=", mcpauth.ReasonOf(err))
+		case errors.Is(err, mcpauth.ErrKeySourceUnavailable):
 			fmt.Println("503, retry later")
 		}
 	}

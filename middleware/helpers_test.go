@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // secret is part of every token in these tests, so tests can check that no
@@ -37,16 +37,16 @@ const (
 
 var errUnknown = errors.New("backend exploded")
 
-// verifierFunc adapts a function to verify.TokenVerifier.
-type verifierFunc func(ctx context.Context, token string) (*verify.AccessToken, error)
+// verifierFunc adapts a function to mcpauth.TokenVerifier.
+type verifierFunc func(ctx context.Context, token string) (*mcpauth.AccessToken, error)
 
-func (f verifierFunc) VerifyToken(ctx context.Context, token string) (*verify.AccessToken, error) {
+func (f verifierFunc) VerifyToken(ctx context.Context, token string) (*mcpauth.AccessToken, error) {
 	return f(ctx, token)
 }
 
-// scopedVerifier is a verifier that also implements verify.ScopeRequirer.
+// scopedVerifier is a verifier that also implements mcpauth.ScopeRequirer.
 type scopedVerifier struct {
-	verify.TokenVerifier
+	mcpauth.TokenVerifier
 	scopes []string
 }
 
@@ -57,29 +57,29 @@ type fakeVerifier struct {
 	calls atomic.Int64
 }
 
-func (f *fakeVerifier) VerifyToken(ctx context.Context, token string) (*verify.AccessToken, error) {
+func (f *fakeVerifier) VerifyToken(ctx context.Context, token string) (*mcpauth.AccessToken, error) {
 	f.calls.Add(1)
 	switch token {
 	case tokGood:
-		return &verify.AccessToken{Token: token, ClientID: "client-1", Scopes: []string{"read", "write", "admin"}}, nil
+		return &mcpauth.AccessToken{Token: token, ClientID: "client-1", Scopes: []string{"read", "write", "admin"}}, nil
 	case tokNoScopes:
-		return &verify.AccessToken{Token: token, ClientID: "client-2"}, nil
+		return &mcpauth.AccessToken{Token: token, ClientID: "client-2"}, nil
 	case tokReadOnly:
-		return &verify.AccessToken{Token: token, ClientID: "client-3", Scopes: []string{"read"}}, nil
+		return &mcpauth.AccessToken{Token: token, ClientID: "client-3", Scopes: []string{"read"}}, nil
 	case tokExpired:
-		return nil, verify.InvalidToken(verify.ReasonExpired, "token expired")
+		return nil, mcpauth.InvalidToken(mcpauth.ReasonExpired, "token expired")
 	case tokSignature:
-		return nil, &verify.InvalidTokenError{Reason: verify.ReasonSignature, Detail: "bad signature", Err: errors.New("crypto/rsa: verification error")}
+		return nil, &mcpauth.InvalidTokenError{Reason: mcpauth.ReasonSignature, Detail: "bad signature", Err: errors.New("crypto/rsa: verification error")}
 	case tokWrapped:
-		return nil, fmt.Errorf("custom verifier: %w", verify.ErrInvalidToken)
+		return nil, fmt.Errorf("custom verifier: %w", mcpauth.ErrInvalidToken)
 	case tokScope:
-		return nil, &verify.InsufficientScopeError{Required: []string{"read", "files:write"}, Missing: []string{"files:write"}}
+		return nil, &mcpauth.InsufficientScopeError{Required: []string{"read", "files:write"}, Missing: []string{"files:write"}}
 	case tokScopeWeird:
-		return nil, &verify.InsufficientScopeError{Required: []string{`we"ird\ one`, "\x00\xff"}, Missing: []string{"x"}}
+		return nil, &mcpauth.InsufficientScopeError{Required: []string{`we"ird\ one`, "\x00\xff"}, Missing: []string{"x"}}
 	case tokScopePlain:
-		return nil, fmt.Errorf("custom: %w", verify.ErrInsufficientScope)
+		return nil, fmt.Errorf("custom: %w", mcpauth.ErrInsufficientScope)
 	case tokUnavailable:
-		return nil, fmt.Errorf("jwks: fetch failed: %w", verify.ErrKeySourceUnavailable)
+		return nil, fmt.Errorf("jwks: fetch failed: %w", mcpauth.ErrKeySourceUnavailable)
 	case tokUnknownErr:
 		return nil, fmt.Errorf("verifying %s: %w", token, errUnknown) // a careless verifier echoing the token
 	case tokNil:
@@ -87,9 +87,9 @@ func (f *fakeVerifier) VerifyToken(ctx context.Context, token string) (*verify.A
 	case tokCanceled:
 		return nil, context.Canceled
 	case tokLeakyInvalid:
-		return nil, verify.InvalidToken(verify.ReasonMalformed, "cannot parse "+token)
+		return nil, mcpauth.InvalidToken(mcpauth.ReasonMalformed, "cannot parse "+token)
 	}
-	return nil, verify.InvalidToken(verify.ReasonUnknownToken, "no such token")
+	return nil, mcpauth.InvalidToken(mcpauth.ReasonUnknownToken, "no such token")
 }
 
 // logBuffer returns a logger writing every level to the returned buffer.

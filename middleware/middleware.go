@@ -5,20 +5,20 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // New returns middleware that lets a request through only with an access
 // token accepted by v, as described in the package documentation, and puts
 // the token in the request context for [AccessTokenFrom].
 //
-// v must be safe for concurrent use. If it implements [verify.ScopeRequirer],
+// v must be safe for concurrent use. If it implements [mcpauth.ScopeRequirer],
 // its RequiredScopes are read once, here, and advertised in challenges.
 //
 // New validates its options once and panics, with a message naming the
 // option, on a nil verifier, a nil Option or an invalid option value; the
 // returned function panics on a nil handler.
-func New(v verify.TokenVerifier, opts ...Option) func(http.Handler) http.Handler {
+func New(v mcpauth.TokenVerifier, opts ...Option) func(http.Handler) http.Handler {
 	c := newConfig(v, opts)
 	return func(next http.Handler) http.Handler {
 		if next == nil {

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // bearerSeeds are Authorization header values covering every branch of the
@@ -94,7 +94,7 @@ var fuzzScopes = [][]string{
 // careless verifier's would: the middleware must not pass them on.
 type fuzzVerifier struct{}
 
-func (fuzzVerifier) VerifyToken(_ context.Context, token string) (*verify.AccessToken, error) {
+func (fuzzVerifier) VerifyToken(_ context.Context, token string) (*mcpauth.AccessToken, error) {
 	if token == "" {
 		return nil, errors.New("empty token reached the verifier")
 	}
@@ -102,23 +102,23 @@ func (fuzzVerifier) VerifyToken(_ context.Context, token string) (*verify.Access
 	scopes := fuzzScopes[sel%len(fuzzScopes)]
 	switch token[0] % 10 {
 	case 0:
-		return &verify.AccessToken{Token: token, ClientID: "client-1", Scopes: []string{"read", "write"}}, nil
+		return &mcpauth.AccessToken{Token: token, ClientID: "client-1", Scopes: []string{"read", "write"}}, nil
 	case 1:
-		return &verify.AccessToken{Token: token, ClientID: "client-2", Scopes: scopes}, nil
+		return &mcpauth.AccessToken{Token: token, ClientID: "client-2", Scopes: scopes}, nil
 	case 2:
-		return nil, verify.InvalidToken(verify.ReasonExpired, "expired: "+token)
+		return nil, mcpauth.InvalidToken(mcpauth.ReasonExpired, "expired: "+token)
 	case 3:
-		return nil, &verify.InvalidTokenError{Reason: verify.ReasonSignature, Detail: "bad", Err: errors.New(token)}
+		return nil, &mcpauth.InvalidTokenError{Reason: mcpauth.ReasonSignature, Detail: "bad", Err: errors.New(token)}
 	case 4:
-		return nil, &verify.InsufficientScopeError{Required: scopes, Missing: scopes}
+		return nil, &mcpauth.InsufficientScopeError{Required: scopes, Missing: scopes}
 	case 5:
-		return nil, fmt.Errorf("%w: fetching keys for %s", verify.ErrKeySourceUnavailable, token)
+		return nil, fmt.Errorf("%w: fetching keys for %s", mcpauth.ErrKeySourceUnavailable, token)
 	case 6:
 		return nil, fmt.Errorf("backend exploded on %s", token)
 	case 7:
 		return nil, nil
 	case 8:
-		return nil, fmt.Errorf("%s: %w", token, verify.ErrInsufficientScope)
+		return nil, fmt.Errorf("%s: %w", token, mcpauth.ErrInsufficientScope)
 	default:
 		return nil, context.Canceled
 	}
@@ -158,7 +158,7 @@ func FuzzMiddleware(f *testing.F) {
 	f.Add("", "", uint8(3)) // a CORS preflight
 	f.Fuzz(func(t *testing.T, h1, h2 string, mode uint8) {
 		logger, logs := logBuffer()
-		var v verify.TokenVerifier = fuzzVerifier{}
+		var v mcpauth.TokenVerifier = fuzzVerifier{}
 		if mode&8 != 0 {
 			v = scopedFuzzVerifier{}
 		}

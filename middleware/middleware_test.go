@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 const metaURL = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
@@ -228,11 +228,11 @@ func TestHTTPAccepted(t *testing.T) {
 	logger, logs := logBuffer()
 	type ctxMarker struct{}
 	var seenCtx bool
-	v := verifierFunc(func(ctx context.Context, token string) (*verify.AccessToken, error) {
+	v := verifierFunc(func(ctx context.Context, token string) (*mcpauth.AccessToken, error) {
 		seenCtx = ctx.Value(ctxMarker{}) == "request"
 		return (&fakeVerifier{}).VerifyToken(ctx, token)
 	})
-	var got *verify.AccessToken
+	var got *mcpauth.AccessToken
 	h := New(v, WithRequiredScopes("read", "write"), WithLogger(logger))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, _ = AccessTokenFrom(r.Context())
 		w.WriteHeader(http.StatusNoContent)
@@ -372,10 +372,10 @@ func TestObserver(t *testing.T) {
 		{"accepted", "Bearer " + tokGood, Outcome{Accepted: true, ClientID: "client-1", Duration: 5 * time.Millisecond}},
 		{"no credentials", "", Outcome{Status: 401, Reason: ReasonNoCredentials, Duration: 5 * time.Millisecond}},
 		{"invalid request", "Bearer", Outcome{Status: 400, Reason: ReasonInvalidRequest, Duration: 5 * time.Millisecond}},
-		{"expired", "Bearer " + tokExpired, Outcome{Status: 401, Reason: verify.ReasonExpired, Duration: 5 * time.Millisecond}},
-		{"unknown error", "Bearer " + tokUnknownErr, Outcome{Status: 401, Reason: verify.ReasonOther, Duration: 5 * time.Millisecond}},
-		{"missing scope", "Bearer " + tokNoScopes, Outcome{Status: 403, Reason: verify.ReasonInsufficientScope, ClientID: "client-2", Duration: 5 * time.Millisecond}},
-		{"unavailable", "Bearer " + tokUnavailable, Outcome{Status: 503, Reason: verify.ReasonUnavailable, Duration: 5 * time.Millisecond}},
+		{"expired", "Bearer " + tokExpired, Outcome{Status: 401, Reason: mcpauth.ReasonExpired, Duration: 5 * time.Millisecond}},
+		{"unknown error", "Bearer " + tokUnknownErr, Outcome{Status: 401, Reason: mcpauth.ReasonOther, Duration: 5 * time.Millisecond}},
+		{"missing scope", "Bearer " + tokNoScopes, Outcome{Status: 403, Reason: mcpauth.ReasonInsufficientScope, ClientID: "client-2", Duration: 5 * time.Millisecond}},
+		{"unavailable", "Bearer " + tokUnavailable, Outcome{Status: 503, Reason: mcpauth.ReasonUnavailable, Duration: 5 * time.Millisecond}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // DefaultRetryAfter is the Retry-After of 503 responses unless
@@ -68,7 +68,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithRetryAfter sets the Retry-After of 503 responses sent when the
-// verifier has no keys (verify.ErrKeySourceUnavailable). It is rendered in
+// verifier has no keys (mcpauth.ErrKeySourceUnavailable). It is rendered in
 // whole seconds, rounded up. It must be positive; New panics otherwise. The
 // default is [DefaultRetryAfter].
 func WithRetryAfter(d time.Duration) Option {
@@ -108,11 +108,11 @@ type Outcome struct {
 	Accepted bool
 	// Status is the HTTP status the middleware wrote, or 0 when Accepted.
 	Status int
-	// Reason classifies a rejection: a [verify.Reason] from the verifier
-	// (see verify.ReasonOf), verify.ReasonInsufficientScope for missing
+	// Reason classifies a rejection: a [mcpauth.Reason] from the verifier
+	// (see mcpauth.ReasonOf), mcpauth.ReasonInsufficientScope for missing
 	// scopes, [ReasonNoCredentials] or [ReasonInvalidRequest]. It is empty
 	// when Accepted.
-	Reason verify.Reason
+	Reason mcpauth.Reason
 	// ClientID is the client of an accepted token, or of a valid token
 	// refused for missing scopes; otherwise empty.
 	ClientID string
@@ -124,9 +124,9 @@ type Outcome struct {
 // Reasons reported by the middleware itself, in log records and [Outcome].
 const (
 	// ReasonNoCredentials: no Authorization header with the Bearer scheme.
-	ReasonNoCredentials verify.Reason = "no_credentials"
+	ReasonNoCredentials mcpauth.Reason = "no_credentials"
 	// ReasonInvalidRequest: a malformed Authorization header (400).
-	ReasonInvalidRequest verify.Reason = "invalid_request"
+	ReasonInvalidRequest mcpauth.Reason = "invalid_request"
 )
 
 // checkScope validates a scope against RFC 6749 section 3.3:

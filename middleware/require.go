@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // serverError is written when RequireScopes finds no middleware before it.
@@ -71,7 +71,7 @@ func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 				c := info.cfg
 				d := decision{
 					resp:     forbidden(c),
-					reason:   verify.ReasonInsufficientScope,
+					reason:   mcpauth.ReasonInsufficientScope,
 					clientID: info.token.ClientID,
 					level:    slog.LevelInfo,
 				}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestRequireScopes(t *testing.T) {
@@ -58,7 +58,7 @@ func TestRequireScopes(t *testing.T) {
 				}
 				// One accepted outcome from New, one refusal from RequireScopes.
 				if len(outcomes) != 2 || !outcomes[0].Accepted || outcomes[1].Accepted ||
-					outcomes[1].Status != 403 || outcomes[1].Reason != verify.ReasonInsufficientScope || outcomes[1].ClientID != "client-1" {
+					outcomes[1].Status != 403 || outcomes[1].Reason != mcpauth.ReasonInsufficientScope || outcomes[1].ClientID != "client-1" {
 					t.Errorf("outcomes = %+v", outcomes)
 				}
 			}

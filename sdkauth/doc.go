@@ -5,7 +5,7 @@
 // req.Extra.TokenInfo, which the SDK's streamable HTTP handler takes from
 // the request context. [Protect] authenticates with mcpauth's middleware (so
 // every 400/401/403/503 is mcpauth's RFC 6750 response) and then stores a
-// go-sdk auth.TokenInfo built from the verified [verify.AccessToken]; tool
+// go-sdk auth.TokenInfo built from the verified [mcpauth.AccessToken]; tool
 // handlers get the AccessToken back with [AccessTokenFrom].
 //
 // The SDK's session binding uses TokenInfo.UserID, which is set to the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/sdkauth"
@@ -72,7 +73,7 @@ func ExampleProtect() {
 // Tool handlers can be unit-tested without HTTP: TokenInfo builds the
 // req.Extra.TokenInfo that Protect would provide.
 func ExampleAccessTokenFrom() {
-	at := &verify.AccessToken{ClientID: "client-1", Subject: "alice", Scopes: []string{"mcp:tools"}}
+	at := &mcpauth.AccessToken{ClientID: "client-1", Subject: "alice", Scopes: []string{"mcp:tools"}}
 	req := &mcp.CallToolRequest{Extra: &mcp.RequestExtra{TokenInfo: sdkauth.TokenInfo(at)}}
 	res, _, err := whoami(context.Background(), req, struct{}{})
 	if err != nil {

@@ -3,20 +3,21 @@ package sdkauth
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
-	"github.com/mcpauth/mcpauth/verify"
 )
 
-// ExtraKey is the key of the [verify.AccessToken] in auth.TokenInfo.Extra.
+// ExtraKey is the key of the [mcpauth.AccessToken] in auth.TokenInfo.Extra.
 const ExtraKey = "mcpauth.access_token"
 
 // TokenInfo converts an AccessToken to go-sdk's TokenInfo: Scopes,
 // Expiration, UserID (issuer and subject, or client id when there is no
 // subject) and the AccessToken itself in Extra under [ExtraKey].
-func TokenInfo(at *verify.AccessToken) *auth.TokenInfo {
+func TokenInfo(at *mcpauth.AccessToken) *auth.TokenInfo {
 	id := at.Subject
 	if id == "" {
 		id = at.ClientID
@@ -34,17 +35,17 @@ func TokenInfo(at *verify.AccessToken) *auth.TokenInfo {
 
 // AccessTokenFrom returns the AccessToken stored by [Protect] or [Bridge] in
 // a go-sdk TokenInfo, typically req.Extra.TokenInfo in a tool handler.
-func AccessTokenFrom(ti *auth.TokenInfo) (*verify.AccessToken, bool) {
+func AccessTokenFrom(ti *auth.TokenInfo) (*mcpauth.AccessToken, bool) {
 	if ti == nil {
 		return nil, false
 	}
-	at, ok := ti.Extra[ExtraKey].(*verify.AccessToken)
+	at, ok := ti.Extra[ExtraKey].(*mcpauth.AccessToken)
 	return at, ok && at != nil
 }
 
 // Protect is middleware.New followed by [Bridge]: it authenticates requests
 // with v and makes the AccessToken visible to go-sdk tool handlers.
-func Protect(v verify.TokenVerifier, opts ...middleware.Option) func(http.Handler) http.Handler {
+func Protect(v mcpauth.TokenVerifier, opts ...middleware.Option) func(http.Handler) http.Handler {
 	authn := middleware.New(v, opts...)
 	return func(next http.Handler) http.Handler {
 		return authn(Bridge(next))
@@ -64,7 +65,7 @@ func Bridge(next http.Handler) http.Handler {
 		// The token was fully verified (including exp with mcpauth's leeway,
 		// or no exp for static tokens); the SDK must not re-judge it.
 		AllowMissingExpiration: true,
-		ClockSkew:              verify.MaxLeeway,
+		ClockSkew:              maxLeeway,
 	})(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := middleware.AccessTokenFrom(r.Context()); !ok {
@@ -84,3 +85,9 @@ func fromContext(ctx context.Context, _ string, _ *http.Request) (*auth.TokenInf
 	}
 	return TokenInfo(at), nil
 }
+
+// maxLeeway is the clock skew go-sdk is told to allow: the largest leeway
+// any mcpauth verifier accepts (verify.MaxLeeway), so the SDK never rejects
+// a token mcpauth accepted. It is repeated here so that sdkauth compiles no
+// verifier.
+const maxLeeway = 5 * time.Minute

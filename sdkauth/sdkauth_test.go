@@ -11,13 +11,13 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/static"
-	"github.com/mcpauth/mcpauth/verify"
 )
 
 func TestTokenInfo(t *testing.T) {
 	exp := time.Unix(2000000000, 0)
-	at := &verify.AccessToken{ClientID: "c", Subject: "s", Issuer: "https://i", Scopes: []string{"a"}, ExpiresAt: exp}
+	at := &mcpauth.AccessToken{ClientID: "c", Subject: "s", Issuer: "https://i", Scopes: []string{"a"}, ExpiresAt: exp}
 	ti := TokenInfo(at)
 	if ti.UserID != "https://i s" || !ti.Expiration.Equal(exp) || len(ti.Scopes) != 1 {
 		t.Fatalf("%+v", ti)
@@ -25,7 +25,7 @@ func TestTokenInfo(t *testing.T) {
 	if got, ok := AccessTokenFrom(ti); !ok || got != at {
 		t.Fatal("AccessTokenFrom lost the token")
 	}
-	if ti := TokenInfo(&verify.AccessToken{ClientID: "c"}); ti.UserID != "c" {
+	if ti := TokenInfo(&mcpauth.AccessToken{ClientID: "c"}); ti.UserID != "c" {
 		t.Fatalf("UserID without subject = %q", ti.UserID)
 	}
 	if _, ok := AccessTokenFrom(nil); ok {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/static"
-	"github.com/mcpauth/mcpauth/verify"
 )
 
 func Example() {
@@ -40,10 +40,10 @@ func ExampleTokenVerifier_VerifyToken_errors() {
 	}
 	for _, token := range []string{"no-such-token", "dev-token-old", "dev-token-ci"} {
 		_, err := v.VerifyToken(context.Background(), token)
-		var ise *verify.InsufficientScopeError
+		var ise *mcpauth.InsufficientScopeError
 		switch {
-		case errors.Is(err, verify.ErrInvalidToken):
-			fmt.Println("401 invalid_token, reason", verify.ReasonOf(err))
+		case errors.Is(err, mcpauth.ErrInvalidToken):
+			fmt.Println("401 invalid_token, reason", mcpauth.ReasonOf(err))
 		case errors.As(err, &ise):
 			fmt.Println("403 insufficient_scope, missing", ise.Missing)
 		}

@@ -9,7 +9,7 @@ import (
 	"os"
 	"unicode/utf8"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // MaxFileBytes caps the size of a token file read by [LoadFile] and
@@ -17,13 +17,13 @@ import (
 const MaxFileBytes = 1 << 20
 
 // LoadFile reads a token table from the JSON file at path; see
-// [ParseTokens] for the format. Errors match [verify.ErrInvalidConfig] (and
+// [ParseTokens] for the format. Errors match [mcpauth.ErrInvalidConfig] (and
 // the underlying fs error when the file cannot be read) and never contain
 // token values.
 func LoadFile(path string) (map[string]Token, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: static tokens file: %w", verify.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: static tokens file: %w", mcpauth.ErrInvalidConfig, err)
 	}
 	defer f.Close()
 	tokens, err := ParseTokens(f)
@@ -47,12 +47,12 @@ func LoadFile(path string) (map[string]Token, error) {
 // at most once, with expires_at an integer (a null member counts as absent);
 // anything after the object is an error. Every entry must also pass the checks of [NewTokenVerifier].
 //
-// Errors match [verify.ErrInvalidConfig] and name entries by position and
+// Errors match [mcpauth.ErrInvalidConfig] and name entries by position and
 // client_id, never by token.
 func ParseTokens(r io.Reader) (map[string]Token, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: static tokens: read: %w", verify.ErrInvalidConfig, err)
+		return nil, fmt.Errorf("%w: static tokens: read: %w", mcpauth.ErrInvalidConfig, err)
 	}
 	if len(data) > MaxFileBytes {
 		return nil, configErr("input larger than %d bytes", MaxFileBytes)

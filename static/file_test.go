@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestParseTokens(t *testing.T) {
@@ -83,8 +83,8 @@ func TestParseTokensErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("ParseTokens = %v, want error", got)
 			}
-			if !errors.Is(err, verify.ErrInvalidConfig) {
-				t.Errorf("error %v does not match verify.ErrInvalidConfig", err)
+			if !errors.Is(err, mcpauth.ErrInvalidConfig) {
+				t.Errorf("error %v does not match mcpauth.ErrInvalidConfig", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
@@ -115,7 +115,7 @@ func TestLoadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = LoadFile(bad)
-	if !errors.Is(err, verify.ErrInvalidConfig) || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "no client_id") {
+	if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "no client_id") {
 		t.Errorf("LoadFile(bad) error = %v, want an ErrInvalidConfig naming the file and the problem", err)
 	}
 	if err != nil && strings.Contains(err.Error(), secret) {
@@ -123,7 +123,7 @@ func TestLoadFile(t *testing.T) {
 	}
 
 	_, err = LoadFile(filepath.Join(dir, "missing.json"))
-	if !errors.Is(err, verify.ErrInvalidConfig) || !errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, mcpauth.ErrInvalidConfig) || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("LoadFile(missing) error = %v, want ErrInvalidConfig and fs.ErrNotExist", err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // Token describes the holder of one static token. Its JSON form is the one
@@ -41,7 +41,7 @@ type config struct {
 }
 
 // WithRequiredScopes makes the verifier reject, with an
-// [*verify.InsufficientScopeError], every token that does not grant all of
+// [*mcpauth.InsufficientScopeError], every token that does not grant all of
 // scopes. Calls accumulate. By default no scope is required.
 func WithRequiredScopes(scopes ...string) Option {
 	scopes = slices.Clone(scopes)
@@ -61,7 +61,7 @@ type entry struct {
 }
 
 // TokenVerifier verifies bearer tokens against a fixed table. It implements
-// [verify.TokenVerifier] and [verify.ScopeRequirer] and is safe for
+// [mcpauth.TokenVerifier] and [mcpauth.ScopeRequirer] and is safe for
 // concurrent use.
 //
 // WARNING: for development and testing only; see the package documentation.
@@ -73,14 +73,14 @@ type TokenVerifier struct {
 
 // Interface checks.
 var (
-	_ verify.TokenVerifier = (*TokenVerifier)(nil)
-	_ verify.ScopeRequirer = (*TokenVerifier)(nil)
+	_ mcpauth.TokenVerifier = (*TokenVerifier)(nil)
+	_ mcpauth.ScopeRequirer = (*TokenVerifier)(nil)
 )
 
 // NewTokenVerifier builds a verifier accepting the tokens in the map, each
 // described by its [Token].
 //
-// It returns an error matching [verify.ErrInvalidConfig] when the map is
+// It returns an error matching [mcpauth.ErrInvalidConfig] when the map is
 // empty, a token is empty or contains whitespace, control characters, invalid
 // UTF-8 or U+FFFD, an entry has no client_id or an empty or malformed scope, an
 // expires_at is negative, a required scope is malformed, or the clock is nil.
@@ -133,9 +133,9 @@ func NewTokenVerifier(tokens map[string]Token, opts ...Option) (*TokenVerifier, 
 	return v, nil
 }
 
-// configErr returns an error matching verify.ErrInvalidConfig.
+// configErr returns an error matching mcpauth.ErrInvalidConfig.
 func configErr(format string, args ...any) error {
-	return fmt.Errorf("%w: static tokens: %s", verify.ErrInvalidConfig, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: static tokens: %s", mcpauth.ErrInvalidConfig, fmt.Sprintf(format, args...))
 }
 
 // checkEntry validates one table entry. Its errors never contain the token.
@@ -198,14 +198,14 @@ func checkScope(s string) error {
 
 // VerifyToken looks token up in the table.
 //
-// It returns an error matching [verify.ErrInvalidToken] with reason
-// [verify.ReasonUnknownToken] when the token is not configured and
-// [verify.ReasonExpired] when it has expired, and an
-// [*verify.InsufficientScopeError] when it lacks a required scope.
+// It returns an error matching [mcpauth.ErrInvalidToken] with reason
+// [mcpauth.ReasonUnknownToken] when the token is not configured and
+// [mcpauth.ReasonExpired] when it has expired, and an
+// [*mcpauth.InsufficientScopeError] when it lacks a required scope.
 //
 // The lookup compares the token's SHA-256 digest with every entry's in
 // constant time, without stopping at a match.
-func (v *TokenVerifier) VerifyToken(_ context.Context, token string) (*verify.AccessToken, error) {
+func (v *TokenVerifier) VerifyToken(_ context.Context, token string) (*mcpauth.AccessToken, error) {
 	digest := sha256.Sum256([]byte(token))
 	found := -1
 	for i := range v.entries {
@@ -213,13 +213,13 @@ func (v *TokenVerifier) VerifyToken(_ context.Context, token string) (*verify.Ac
 		found = subtle.ConstantTimeSelect(eq, i, found)
 	}
 	if found < 0 {
-		return nil, verify.InvalidToken(verify.ReasonUnknownToken, "no such static token")
+		return nil, mcpauth.InvalidToken(mcpauth.ReasonUnknownToken, "no such static token")
 	}
 	t := &v.entries[found].token
 	if t.ExpiresAt != 0 && !v.now().Before(time.Unix(t.ExpiresAt, 0)) {
-		return nil, verify.InvalidToken(verify.ReasonExpired, "static token expired")
+		return nil, mcpauth.InvalidToken(mcpauth.ReasonExpired, "static token expired")
 	}
-	at := &verify.AccessToken{
+	at := &mcpauth.AccessToken{
 		Token:    token,
 		ClientID: t.ClientID,
 		Scopes:   slices.Clone(t.Scopes),
@@ -246,7 +246,7 @@ func (v *TokenVerifier) VerifyToken(_ context.Context, token string) (*verify.Ac
 }
 
 // RequiredScopes returns the scopes set with [WithRequiredScopes]. It
-// implements [verify.ScopeRequirer].
+// implements [mcpauth.ScopeRequirer].
 func (v *TokenVerifier) RequiredScopes() []string {
 	return slices.Clone(v.requiredScopes)
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // secret marks every token value in these tests, so a test can check that
@@ -66,8 +66,8 @@ func TestNewTokenVerifierConfigErrors(t *testing.T) {
 			if v != nil {
 				t.Errorf("verifier = %v, want nil", v)
 			}
-			if !errors.Is(err, verify.ErrInvalidConfig) {
-				t.Errorf("error %v does not match verify.ErrInvalidConfig", err)
+			if !errors.Is(err, mcpauth.ErrInvalidConfig) {
+				t.Errorf("error %v does not match mcpauth.ErrInvalidConfig", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
@@ -107,9 +107,9 @@ func TestVerifyTokenAccepts(t *testing.T) {
 	tests := []struct {
 		name  string
 		token string
-		want  *verify.AccessToken
+		want  *mcpauth.AccessToken
 	}{
-		{"all fields", "tok-full", &verify.AccessToken{
+		{"all fields", "tok-full", &mcpauth.AccessToken{
 			Token:     "tok-full",
 			ClientID:  "alice",
 			Scopes:    []string{"read", "write"},
@@ -122,7 +122,7 @@ func TestVerifyTokenAccepts(t *testing.T) {
 				"exp":       json.Number("2000"),
 			},
 		}},
-		{"client_id only", "tok-plain", &verify.AccessToken{
+		{"client_id only", "tok-plain", &mcpauth.AccessToken{
 			Token:    "tok-plain",
 			ClientID: "bob",
 			Scopes:   []string{},
@@ -157,11 +157,11 @@ func TestVerifyTokenRejects(t *testing.T) {
 			if at != nil {
 				t.Errorf("token = %v, want nil", at)
 			}
-			if !errors.Is(err, verify.ErrInvalidToken) {
-				t.Fatalf("error %v does not match verify.ErrInvalidToken", err)
+			if !errors.Is(err, mcpauth.ErrInvalidToken) {
+				t.Fatalf("error %v does not match mcpauth.ErrInvalidToken", err)
 			}
-			if r := verify.ReasonOf(err); r != verify.ReasonUnknownToken {
-				t.Errorf("reason = %q, want %q", r, verify.ReasonUnknownToken)
+			if r := mcpauth.ReasonOf(err); r != mcpauth.ReasonUnknownToken {
+				t.Errorf("reason = %q, want %q", r, mcpauth.ReasonUnknownToken)
 			}
 			if strings.Contains(err.Error(), secret) {
 				t.Errorf("error %q contains the token", err)
@@ -196,7 +196,7 @@ func TestVerifyTokenExpiry(t *testing.T) {
 				}
 				return
 			}
-			if at != nil || !errors.Is(err, verify.ErrInvalidToken) || verify.ReasonOf(err) != verify.ReasonExpired {
+			if at != nil || !errors.Is(err, mcpauth.ErrInvalidToken) || mcpauth.ReasonOf(err) != mcpauth.ReasonExpired {
 				t.Fatalf("VerifyToken = %v, %v; want an invalid token error with reason expired", at, err)
 			}
 		})
@@ -213,7 +213,7 @@ func TestVerifyTokenClockIsReadPerCall(t *testing.T) {
 		t.Fatalf("before expiry: %v", err)
 	}
 	now = time.Unix(300, 0)
-	if _, err := v.VerifyToken(context.Background(), "tok"); verify.ReasonOf(err) != verify.ReasonExpired {
+	if _, err := v.VerifyToken(context.Background(), "tok"); mcpauth.ReasonOf(err) != mcpauth.ReasonExpired {
 		t.Fatalf("after expiry: %v, want expired", err)
 	}
 }
@@ -251,11 +251,11 @@ func TestVerifyTokenRequiredScopes(t *testing.T) {
 			if at != nil {
 				t.Errorf("token = %v, want nil", at)
 			}
-			var ise *verify.InsufficientScopeError
+			var ise *mcpauth.InsufficientScopeError
 			if !errors.As(err, &ise) {
 				t.Fatalf("error %v is not an *InsufficientScopeError", err)
 			}
-			if !errors.Is(err, verify.ErrInsufficientScope) {
+			if !errors.Is(err, mcpauth.ErrInsufficientScope) {
 				t.Errorf("error %v does not match ErrInsufficientScope", err)
 			}
 			if !reflect.DeepEqual(ise.Missing, tt.missing) || !reflect.DeepEqual(ise.Required, []string{"read", "write"}) {
@@ -265,7 +265,7 @@ func TestVerifyTokenRequiredScopes(t *testing.T) {
 	}
 	t.Run("expiry is checked before scopes", func(t *testing.T) {
 		_, err := v.VerifyToken(context.Background(), "tok-expired")
-		if verify.ReasonOf(err) != verify.ReasonExpired {
+		if mcpauth.ReasonOf(err) != mcpauth.ReasonExpired {
 			t.Errorf("error = %v, want expired", err)
 		}
 	})

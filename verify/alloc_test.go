@@ -14,9 +14,9 @@ import (
 // Allocation budget of one VerifyToken call with a realistic token, beyond
 // what the signature check itself allocates inside crypto/... (which this
 // package does not control): the decoded header and claims, the claims map
-// and its values, the AccessToken with its Audience and Scopes, and the
+// and its values, the mcpauth.AccessToken with its Audience and Scopes, and the
 // pooled buffers' occasional refill. A cache hit only copies the
-// AccessToken and its two slices.
+// mcpauth.AccessToken and its two slices.
 const (
 	verifyAllocBudget   = 16
 	cacheHitAllocBudget = 3

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/attacks"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -41,12 +42,12 @@ func TestAttackTokens(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted; want %v with reason %q", want, c.WantReason)
 			}
-			for _, s := range []error{verify.ErrInvalidToken, verify.ErrInsufficientScope, verify.ErrKeySourceUnavailable, verify.ErrInvalidConfig} {
+			for _, s := range []error{mcpauth.ErrInvalidToken, mcpauth.ErrInsufficientScope, mcpauth.ErrKeySourceUnavailable, mcpauth.ErrInvalidConfig} {
 				if errors.Is(err, s) != (s == want) {
 					t.Fatalf("err = %v; errors.Is(err, %v) = %v", err, s, errors.Is(err, s))
 				}
 			}
-			if got := verify.ReasonOf(err); got != c.WantReason {
+			if got := mcpauth.ReasonOf(err); got != c.WantReason {
 				t.Fatalf("reason = %q (%v); want %q", got, err, c.WantReason)
 			}
 		})
@@ -75,7 +76,7 @@ func TestAttackConfigs(t *testing.T) {
 					t.Fatal("accepted; want a configuration error")
 				}
 			}
-			if !errors.Is(err, verify.ErrInvalidConfig) || errors.Is(err, verify.ErrInvalidToken) {
+			if !errors.Is(err, mcpauth.ErrInvalidConfig) || errors.Is(err, mcpauth.ErrInvalidToken) {
 				t.Fatalf("err = %v; want only ErrInvalidConfig", err)
 			}
 			if !strings.Contains(err.Error(), c.WantError) {

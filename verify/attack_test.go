@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // TestHeaderKeyURLsAreNeverFetched proves jku and x5u are ignored: a
@@ -29,10 +31,10 @@ func TestHeaderKeyURLsAreNeverFetched(t *testing.T) {
 		// Signed by the attacker: rejected.
 		tok := sign(t, "RS256", k(t).rsa2, map[string]any{member: srv.URL + "/keys"}, goodClaims())
 		_, err := v.VerifyToken(context.Background(), tok)
-		wantReason(t, err, ReasonSignature)
+		wantReason(t, err, mcpauth.ReasonSignature)
 		tok = sign(t, "ES256", attacker, map[string]any{member: srv.URL + "/keys"}, goodClaims())
 		_, err = v.VerifyToken(context.Background(), tok)
-		wantReason(t, err, ReasonAlgorithm)
+		wantReason(t, err, mcpauth.ReasonAlgorithm)
 		// Signed by the real key: accepted, and still nothing fetched.
 		tok = sign(t, "RS256", ks.rsa, map[string]any{member: srv.URL + "/keys"}, goodClaims())
 		if _, err := v.VerifyToken(context.Background(), tok); err != nil {
@@ -55,11 +57,11 @@ func TestHMACVerifier(t *testing.T) {
 		t.Fatalf("rejected: %v", err)
 	}
 	_, err = v.VerifyToken(context.Background(), sign(t, "HS256", []byte(strings.Repeat("x", 32)), nil, goodClaims()))
-	wantReason(t, err, ReasonSignature)
+	wantReason(t, err, mcpauth.ReasonSignature)
 	_, err = v.VerifyToken(context.Background(), sign(t, "HS512", []byte(secret), nil, goodClaims()))
-	wantReason(t, err, ReasonAlgorithm)
+	wantReason(t, err, mcpauth.ReasonAlgorithm)
 	_, err = v.VerifyToken(context.Background(), sign(t, "RS256", k(t).rsa, nil, goodClaims()))
-	wantReason(t, err, ReasonAlgorithm)
+	wantReason(t, err, mcpauth.ReasonAlgorithm)
 }
 
 func TestMaxTokenBytes(t *testing.T) {
@@ -69,13 +71,13 @@ func TestMaxTokenBytes(t *testing.T) {
 		t.Fatalf("test token is only %d bytes", len(tok))
 	}
 	_, err := v.VerifyToken(context.Background(), tok)
-	wantReason(t, err, ReasonTooLarge)
+	wantReason(t, err, mcpauth.ReasonTooLarge)
 }
 
 func TestAllowListNarrowsKeyAlgorithms(t *testing.T) {
 	v := rsaVerifier(t, func(s *Settings) { s.Algorithms = []string{"PS256"} })
 	_, err := v.VerifyToken(context.Background(), sign(t, "RS256", k(t).rsa, nil, goodClaims()))
-	wantReason(t, err, ReasonAlgorithm)
+	wantReason(t, err, mcpauth.ReasonAlgorithm)
 	if _, err := v.VerifyToken(context.Background(), sign(t, "PS256", k(t).rsa, nil, goodClaims())); err != nil {
 		t.Fatalf("PS256 rejected: %v", err)
 	}

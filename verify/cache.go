@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // Cache limits and defaults, see [CacheOptions].
@@ -80,9 +82,9 @@ type cacheShard struct {
 // cacheSlot holds one verified token.
 type cacheSlot struct {
 	key      cacheKey
-	token    *AccessToken // nil when the slot is free
-	deadline time.Time    // served only before this instant
-	ref      bool         // used since the hand last passed
+	token    *mcpauth.AccessToken // nil when the slot is free
+	deadline time.Time            // served only before this instant
+	ref      bool                 // used since the hand last passed
 }
 
 // minShardSlots keeps shards large enough for CLOCK to approximate LRU.
@@ -117,7 +119,7 @@ func (c *tokenCache) shard(k *cacheKey) *cacheShard {
 
 // get returns the token cached under k if it may still be served at now.
 // An entry past its deadline is dropped.
-func (c *tokenCache) get(k *cacheKey, now time.Time) *AccessToken {
+func (c *tokenCache) get(k *cacheKey, now time.Time) *mcpauth.AccessToken {
 	sh := c.shard(k)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -136,7 +138,7 @@ func (c *tokenCache) get(k *cacheKey, now time.Time) *AccessToken {
 
 // put caches at, verified at now and acceptable until expires, under k.
 // The entry is served until expires or now+maxAge, whichever is first.
-func (c *tokenCache) put(k *cacheKey, at *AccessToken, now, expires time.Time) {
+func (c *tokenCache) put(k *cacheKey, at *mcpauth.AccessToken, now, expires time.Time) {
 	deadline := now.Add(c.maxAge)
 	if expires.Before(deadline) {
 		deadline = expires
@@ -196,7 +198,7 @@ func (c *tokenCache) len() int {
 // shared returns a copy of a cached token for one caller: reassigning its
 // fields, or changing its Scopes and Audience, does not affect other
 // callers. The Claims map is shared and must be treated as read-only.
-func (t *AccessToken) shared() *AccessToken {
+func sharedCopy(t *mcpauth.AccessToken) *mcpauth.AccessToken {
 	c := *t
 	c.Scopes = slices.Clone(t.Scopes)
 	c.Audience = slices.Clone(t.Audience)

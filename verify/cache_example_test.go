@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -43,7 +44,7 @@ func ExampleWithCache() {
 		fmt.Println(at.Subject, at.Scopes)
 	}
 	_, err = v.VerifyToken(context.Background(), token[:len(token)-4]+"AAAA")
-	fmt.Println(verify.ReasonOf(err))
+	fmt.Println(mcpauth.ReasonOf(err))
 	// Output:
 	// alice [mcp:tools]
 	// alice [mcp:tools]

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // fakeClock is a settable clock for the cache tests.
@@ -76,7 +78,7 @@ func (c *cachedES256) failWith(err error) {
 }
 
 // verify verifies tok and reports whether it was a cache hit.
-func (c *cachedES256) verify(t *testing.T, tok string) (*AccessToken, bool, error) {
+func (c *cachedES256) verify(t *testing.T, tok string) (*mcpauth.AccessToken, bool, error) {
 	t.Helper()
 	before := c.lookups.Load()
 	at, err := c.v.VerifyToken(context.Background(), tok)
@@ -93,7 +95,7 @@ func es256Token(t *testing.T, mod func(map[string]any)) string {
 	return sign(t, "ES256", k(t).p256, nil, c)
 }
 
-func mustAccept(t *testing.T, at *AccessToken, err error) {
+func mustAccept(t *testing.T, at *mcpauth.AccessToken, err error) {
 	t.Helper()
 	if err != nil || at == nil {
 		t.Fatalf("rejected: %v", err)
@@ -139,7 +141,7 @@ func TestCacheServesUntilExpiryPlusLeeway(t *testing.T) {
 			if at != nil || hit {
 				t.Fatalf("served at exp + leeway (hit %v)", hit)
 			}
-			wantReason(t, err, ReasonExpired)
+			wantReason(t, err, mcpauth.ReasonExpired)
 			if n := c.v.cache.len(); n != 0 {
 				t.Fatalf("%d entries after expiry", n)
 			}
@@ -235,7 +237,7 @@ func TestCacheCapacity(t *testing.T) {
 			if total != size {
 				t.Fatalf("%d slots in all; want %d", total, size)
 			}
-			at := &AccessToken{}
+			at := &mcpauth.AccessToken{}
 			for i := range 3 * size {
 				key := cacheKey(sha256.Sum256(fmt.Appendf(nil, "token-%d", i)))
 				c.put(&key, at, testNow, testNow.Add(time.Hour))
@@ -278,7 +280,7 @@ func TestCacheNeverServesRejectedTokens(t *testing.T) {
 			if at != nil || hit {
 				t.Fatalf("forged token accepted (hit %v)", hit)
 			}
-			wantReason(t, err, ReasonSignature)
+			wantReason(t, err, mcpauth.ReasonSignature)
 		}
 		if _, hit, _ := c.verify(t, tok); !hit {
 			t.Fatal("the genuine token lost its entry")
@@ -295,7 +297,7 @@ func TestCacheNeverServesRejectedTokens(t *testing.T) {
 			if at != nil || hit {
 				t.Fatalf("call %d: served without verification (hit %v)", i, hit)
 			}
-			wantReason(t, err, ReasonAudience)
+			wantReason(t, err, mcpauth.ReasonAudience)
 		}
 		if n := c.v.cache.len(); n != 0 {
 			t.Fatalf("%d entries after rejections", n)
@@ -305,7 +307,7 @@ func TestCacheNeverServesRejectedTokens(t *testing.T) {
 		c := newCachedES256(t, &CacheOptions{Size: 10}, func(s *Settings) { s.Leeway = -1 })
 		tok := es256Token(t, func(m map[string]any) { m["nbf"] = testNow.Add(time.Minute).Unix() })
 		_, _, err := c.verify(t, tok)
-		wantReason(t, err, ReasonNotYetValid)
+		wantReason(t, err, mcpauth.ReasonNotYetValid)
 		c.clock.add(time.Minute)
 		at, hit, err := c.verify(t, tok)
 		mustAccept(t, at, err)
@@ -316,8 +318,8 @@ func TestCacheNeverServesRejectedTokens(t *testing.T) {
 	t.Run("failures are not cached: key source unavailable, then back", func(t *testing.T) {
 		c := newCachedES256(t, &CacheOptions{Size: 10}, nil)
 		tok := es256Token(t, nil)
-		c.failWith(ErrKeySourceUnavailable)
-		if _, _, err := c.verify(t, tok); !errors.Is(err, ErrKeySourceUnavailable) {
+		c.failWith(mcpauth.ErrKeySourceUnavailable)
+		if _, _, err := c.verify(t, tok); !errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
 			t.Fatalf("err = %v", err)
 		}
 		c.failWith(nil)
@@ -345,7 +347,7 @@ func TestCacheAfterKeyRemoval(t *testing.T) {
 	}
 	c.clock.add(time.Second)
 	_, _, err = c.verify(t, tok)
-	wantReason(t, err, ReasonUnknownKey)
+	wantReason(t, err, mcpauth.ReasonUnknownKey)
 }
 
 func TestCacheHitEnforcesRequiredScopes(t *testing.T) {
@@ -356,9 +358,9 @@ func TestCacheHitEnforcesRequiredScopes(t *testing.T) {
 		if at != nil {
 			t.Fatal("accepted without the required scopes")
 		}
-		var se *InsufficientScopeError
-		if !errors.As(err, &se) || errors.Is(err, ErrInvalidToken) {
-			t.Fatalf("call %d: err = %v; want only an InsufficientScopeError", i, err)
+		var se *mcpauth.InsufficientScopeError
+		if !errors.As(err, &se) || errors.Is(err, mcpauth.ErrInvalidToken) {
+			t.Fatalf("call %d: err = %v; want only an mcpauth.InsufficientScopeError", i, err)
 		}
 		if !slices.Equal(se.Missing, []string{"admin"}) || !slices.Equal(se.Required, []string{"read", "admin"}) {
 			t.Fatalf("call %d: missing %v required %v", i, se.Missing, se.Required)
@@ -386,7 +388,7 @@ func TestCachedTokensAreIndependent(t *testing.T) {
 	if !hit || first == second {
 		t.Fatalf("hit %v, same pointer %v", hit, first == second)
 	}
-	for _, at := range []*AccessToken{first, second} {
+	for _, at := range []*mcpauth.AccessToken{first, second} {
 		at.ClientID = "mallory"
 		at.Scopes[0] = "admin"
 		at.Scopes = append(at.Scopes, "root")
@@ -428,7 +430,7 @@ func TestCacheConcurrentUse(t *testing.T) {
 				}
 				at.Scopes[0] = "x" // must not disturb other goroutines
 				if i%50 == 0 {
-					if at, err := v.VerifyToken(context.Background(), forged); at != nil || ReasonOf(err) != ReasonSignature {
+					if at, err := v.VerifyToken(context.Background(), forged); at != nil || mcpauth.ReasonOf(err) != mcpauth.ReasonSignature {
 						errs <- fmt.Errorf("forged token: %v", err)
 						return
 					}
@@ -481,8 +483,8 @@ func TestCacheConfiguration(t *testing.T) {
 			}
 			v, err := NewJWTVerifier(tt.s, opts...)
 			if tt.wantErr != "" {
-				if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v; want ErrInvalidConfig mentioning %q", err, tt.wantErr)
+				if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v; want mcpauth.ErrInvalidConfig mentioning %q", err, tt.wantErr)
 				}
 				return
 			}

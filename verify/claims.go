@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // maxNumericDate is 9999-12-31T23:59:59Z; later NumericDates are rejected
@@ -23,56 +25,56 @@ var registeredClaimNames = []string{
 }
 
 // checkClaims validates the claims of a token whose signature verified and
-// builds its AccessToken. It does not check required scopes.
-func (v *JWTVerifier) checkClaims(c map[string]any) (*AccessToken, error) {
+// builds its mcpauth.AccessToken. It does not check required scopes.
+func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error) {
 	if err := checkNameCase(c, registeredClaimNames); err != nil {
-		return nil, invalid(ReasonBadClaims, "a claim name differs from a registered name only in letter case")
+		return nil, invalid(mcpauth.ReasonBadClaims, "a claim name differs from a registered name only in letter case")
 	}
 	now := v.now()
 
 	rawExp, ok := c["exp"]
 	if !ok {
-		return nil, invalid(ReasonBadClaims, "the exp claim is required")
+		return nil, invalid(mcpauth.ReasonBadClaims, "the exp claim is required")
 	}
 	exp, err := numericDate(rawExp)
 	if err != nil {
-		return nil, invalid(ReasonBadClaims, "the exp claim is not a valid NumericDate")
+		return nil, invalid(mcpauth.ReasonBadClaims, "the exp claim is not a valid NumericDate")
 	}
 	if !now.Before(exp.Add(v.leeway)) {
-		return nil, invalid(ReasonExpired, "the token has expired")
+		return nil, invalid(mcpauth.ReasonExpired, "the token has expired")
 	}
 	if raw, ok := c["nbf"]; ok {
 		nbf, err := numericDate(raw)
 		if err != nil {
-			return nil, invalid(ReasonBadClaims, "the nbf claim is not a valid NumericDate")
+			return nil, invalid(mcpauth.ReasonBadClaims, "the nbf claim is not a valid NumericDate")
 		}
 		if now.Add(v.leeway).Before(nbf) {
-			return nil, invalid(ReasonNotYetValid, "the token is not valid yet")
+			return nil, invalid(mcpauth.ReasonNotYetValid, "the token is not valid yet")
 		}
 	}
 	if raw, ok := c["iat"]; ok {
 		iat, err := numericDate(raw)
 		if err != nil {
-			return nil, invalid(ReasonBadClaims, "the iat claim is not a valid NumericDate")
+			return nil, invalid(mcpauth.ReasonBadClaims, "the iat claim is not a valid NumericDate")
 		}
 		if now.Add(v.leeway).Before(iat) {
-			return nil, invalid(ReasonIssuedInFuture, "the token was issued in the future")
+			return nil, invalid(mcpauth.ReasonIssuedInFuture, "the token was issued in the future")
 		}
 	}
 
 	iss, ok := c["iss"].(string)
 	if !ok {
-		return nil, invalid(ReasonIssuer, "the iss claim is missing or not a string")
+		return nil, invalid(mcpauth.ReasonIssuer, "the iss claim is missing or not a string")
 	}
 	if !slices.Contains(v.issuers, iss) {
-		return nil, invalid(ReasonIssuer, "the token was not issued by a configured issuer")
+		return nil, invalid(mcpauth.ReasonIssuer, "the token was not issued by a configured issuer")
 	}
 	aud, err := audience(c["aud"])
 	if err != nil {
 		return nil, err
 	}
 	if !slices.ContainsFunc(aud, func(a string) bool { return slices.Contains(v.audiences, a) }) {
-		return nil, invalid(ReasonAudience, "the token is not intended for this audience")
+		return nil, invalid(mcpauth.ReasonAudience, "the token is not intended for this audience")
 	}
 
 	var str [4]string
@@ -83,7 +85,7 @@ func (v *JWTVerifier) checkClaims(c map[string]any) (*AccessToken, error) {
 		}
 		s, isString := raw.(string)
 		if !isString {
-			return nil, invalid(ReasonBadClaims, "the "+name+" claim is not a string")
+			return nil, invalid(mcpauth.ReasonBadClaims, "the "+name+" claim is not a string")
 		}
 		str[i] = s
 	}
@@ -98,7 +100,7 @@ func (v *JWTVerifier) checkClaims(c map[string]any) (*AccessToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AccessToken{
+	return &mcpauth.AccessToken{
 		ClientID:  clientID,
 		Scopes:    scopes,
 		ExpiresAt: exp,
@@ -129,24 +131,24 @@ func numericDate(v any) (time.Time, error) {
 func audience(v any) ([]string, error) {
 	switch a := v.(type) {
 	case nil:
-		return nil, invalid(ReasonAudience, "the aud claim is missing")
+		return nil, invalid(mcpauth.ReasonAudience, "the aud claim is missing")
 	case string:
 		return []string{a}, nil
 	case []any:
 		if len(a) == 0 {
-			return nil, invalid(ReasonAudience, "the aud claim is an empty array")
+			return nil, invalid(mcpauth.ReasonAudience, "the aud claim is an empty array")
 		}
 		out := make([]string, len(a))
 		for i, m := range a {
 			s, ok := m.(string)
 			if !ok {
-				return nil, invalid(ReasonAudience, "the aud claim has a member that is not a string")
+				return nil, invalid(mcpauth.ReasonAudience, "the aud claim has a member that is not a string")
 			}
 			out[i] = s
 		}
 		return out, nil
 	default:
-		return nil, invalid(ReasonAudience, "the aud claim is not a string or an array of strings")
+		return nil, invalid(mcpauth.ReasonAudience, "the aud claim is not a string or an array of strings")
 	}
 }
 
@@ -156,14 +158,14 @@ func scopesOf(c map[string]any) ([]string, error) {
 	if raw, ok := c["scope"]; ok {
 		s, isString := raw.(string)
 		if !isString {
-			return nil, invalid(ReasonBadClaims, "the scope claim is not a string")
+			return nil, invalid(mcpauth.ReasonBadClaims, "the scope claim is not a string")
 		}
 		return strings.Fields(s), nil
 	}
 	switch s := c["scp"].(type) {
 	case nil:
 		if _, present := c["scp"]; present {
-			return nil, invalid(ReasonBadClaims, "the scp claim is null")
+			return nil, invalid(mcpauth.ReasonBadClaims, "the scp claim is null")
 		}
 		return []string{}, nil
 	case string:
@@ -173,12 +175,12 @@ func scopesOf(c map[string]any) ([]string, error) {
 		for _, m := range s {
 			str, ok := m.(string)
 			if !ok {
-				return nil, invalid(ReasonBadClaims, "the scp claim has a member that is not a string")
+				return nil, invalid(mcpauth.ReasonBadClaims, "the scp claim has a member that is not a string")
 			}
 			out = append(out, str)
 		}
 		return out, nil
 	default:
-		return nil, invalid(ReasonBadClaims, "the scp claim is not a string or an array of strings")
+		return nil, invalid(mcpauth.ReasonBadClaims, "the scp claim is not a string or an array of strings")
 	}
 }

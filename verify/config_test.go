@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestNewJWTVerifierRejectsBadConfig(t *testing.T) {
@@ -97,8 +99,8 @@ func TestNewJWTVerifierRejectsBadConfig(t *testing.T) {
 				v.Close()
 				t.Fatal("accepted; want a configuration error")
 			}
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("err = %v; want ErrInvalidConfig", err)
+			if !errors.Is(err, mcpauth.ErrInvalidConfig) {
+				t.Fatalf("err = %v; want mcpauth.ErrInvalidConfig", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %q; want it to mention %q", err, tt.want)
@@ -113,7 +115,7 @@ func TestNewJWTVerifierRejectsBadConfig(t *testing.T) {
 func TestCustomKeySourceNeedsAlgorithms(t *testing.T) {
 	_, err := NewJWTVerifier(Settings{Issuers: []string{testIssuer}, Audiences: []string{testAudience}},
 		WithKeySource(keySourceFunc(func(context.Context, string, string) (crypto.PublicKey, error) { return nil, nil })))
-	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "Algorithms must be set") {
+	if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), "Algorithms must be set") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -144,7 +146,7 @@ func TestDefaultAlgorithmsFollowKeyType(t *testing.T) {
 	}
 }
 
-// keySourceFunc adapts a function to KeySource.
+// keySourceFunc adapts a function to mcpauth.KeySource.
 type keySourceFunc func(ctx context.Context, kid, alg string) (crypto.PublicKey, error)
 
 func (f keySourceFunc) VerificationKey(ctx context.Context, kid, alg string) (crypto.PublicKey, error) {

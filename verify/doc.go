@@ -1,5 +1,5 @@
-// Package verify holds the shared vocabulary of mcpauth — [AccessToken],
-// [TokenVerifier] and the errors every verifier returns — and the JWT bearer
+// Package verify holds the shared vocabulary of mcpauth — [mcpauth.AccessToken],
+// [mcpauth.TokenVerifier] and the errors every verifier returns — and the JWT bearer
 // token verifier, [JWTVerifier].
 //
 // A [JWTVerifier] is built once from [Settings] (filled in code or by
@@ -23,14 +23,14 @@
 //
 // Errors tell callers what to do next:
 //
-//   - errors.Is(err, ErrInvalidToken): reject with 401 invalid_token. The
-//     [*InvalidTokenError] carries a machine-readable [Reason] for logs.
-//   - errors.Is(err, ErrInsufficientScope): the token is valid but lacks
-//     scopes; errors.As gives an [*InsufficientScopeError] with the missing
+//   - errors.Is(err, mcpauth.ErrInvalidToken): reject with 401 invalid_token. The
+//     [*mcpauth.InvalidTokenError] carries a machine-readable [mcpauth.Reason] for logs.
+//   - errors.Is(err, mcpauth.ErrInsufficientScope): the token is valid but lacks
+//     scopes; errors.As gives an [*mcpauth.InsufficientScopeError] with the missing
 //     scopes (403 insufficient_scope).
-//   - errors.Is(err, ErrKeySourceUnavailable): no key set could be obtained
+//   - errors.Is(err, mcpauth.ErrKeySourceUnavailable): no key set could be obtained
 //     yet; retry later (503).
-//   - errors.Is(err, ErrInvalidConfig): returned by constructors only.
+//   - errors.Is(err, mcpauth.ErrInvalidConfig): returned by constructors only.
 //
 // Error texts never contain the token or values taken from it, so they are
 // safe to log.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // TestEd25519AlgorithmNames checks the two names of EdDSA over Ed25519:
@@ -20,15 +22,15 @@ func TestEd25519AlgorithmNames(t *testing.T) {
 		publicKey string
 		algs      []string
 		tokenAlg  string
-		want      Reason // "" means accepted
+		want      mcpauth.Reason // "" means accepted
 	}{
 		{"default allows Ed25519", edPEM, nil, "Ed25519", ""},
 		{"default allows EdDSA", edPEM, nil, "EdDSA", ""},
-		{"EdDSA only refuses Ed25519", edPEM, []string{"EdDSA"}, "Ed25519", ReasonAlgorithm},
-		{"Ed25519 only refuses EdDSA", edPEM, []string{"Ed25519"}, "EdDSA", ReasonAlgorithm},
+		{"EdDSA only refuses Ed25519", edPEM, []string{"EdDSA"}, "Ed25519", mcpauth.ReasonAlgorithm},
+		{"Ed25519 only refuses EdDSA", edPEM, []string{"Ed25519"}, "EdDSA", mcpauth.ReasonAlgorithm},
 		{"Ed25519 only accepts Ed25519", edPEM, []string{"Ed25519"}, "Ed25519", ""},
-		{"RSA key refuses Ed25519", pubPEM(t, &ks.rsa.PublicKey), nil, "Ed25519", ReasonAlgorithm},
-		{"EC key refuses Ed25519", pubPEM(t, &ks.p256.PublicKey), nil, "Ed25519", ReasonAlgorithm},
+		{"RSA key refuses Ed25519", pubPEM(t, &ks.rsa.PublicKey), nil, "Ed25519", mcpauth.ReasonAlgorithm},
+		{"EC key refuses Ed25519", pubPEM(t, &ks.p256.PublicKey), nil, "Ed25519", mcpauth.ReasonAlgorithm},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +47,7 @@ func TestEd25519AlgorithmNames(t *testing.T) {
 				}
 				return
 			}
-			if got := ReasonOf(err); got != tt.want {
+			if got := mcpauth.ReasonOf(err); got != tt.want {
 				t.Fatalf("reason %q (%v), want %q", got, err, tt.want)
 			}
 		})
@@ -78,8 +80,8 @@ func TestEd25519SignatureChecked(t *testing.T) {
 	}
 	for name, tok := range tests {
 		t.Run(name, func(t *testing.T) {
-			if _, err := v.VerifyToken(context.Background(), tok); ReasonOf(err) != ReasonSignature {
-				t.Fatalf("err = %v (reason %q), want %q", err, ReasonOf(err), ReasonSignature)
+			if _, err := v.VerifyToken(context.Background(), tok); mcpauth.ReasonOf(err) != mcpauth.ReasonSignature {
+				t.Fatalf("err = %v (reason %q), want %q", err, mcpauth.ReasonOf(err), mcpauth.ReasonSignature)
 			}
 		})
 	}

@@ -78,7 +78,7 @@ func EnvVariables(prefix string) []string {
 //
 // List variables also accept a JSON array (FastMCP's form). Use [EnvPrefix]
 // or [FastMCPEnvPrefix]. An unknown variable with the prefix (a typo) or a
-// malformed value is an error matching [ErrInvalidConfig] that names the
+// malformed value is an error matching [mcpauth.ErrInvalidConfig] that names the
 // variable. Completeness (a key source, issuers, audiences) is checked by
 // [NewJWTVerifier].
 func SettingsFromEnv(prefix string) (Settings, error) {

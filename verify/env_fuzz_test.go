@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // noNetwork fails every request: fuzzed settings name arbitrary JWKS and
@@ -117,13 +119,13 @@ func FuzzSettingsFromMap(f *testing.F) {
 	})
 }
 
-// checkConfigErr asserts a configuration error matches ErrInvalidConfig
+// checkConfigErr asserts a configuration error matches mcpauth.ErrInvalidConfig
 // alone, names a variable it was given (or the field it came from) and
 // does not quote the PUBLIC_KEY value, which may be an HMAC secret.
 func checkConfigErr(t *testing.T, err error, vars map[string]string) {
 	t.Helper()
-	if !errors.Is(err, ErrInvalidConfig) || errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrKeySourceUnavailable) {
-		t.Fatalf("error %q does not match ErrInvalidConfig alone", err)
+	if !errors.Is(err, mcpauth.ErrInvalidConfig) || errors.Is(err, mcpauth.ErrInvalidToken) || errors.Is(err, mcpauth.ErrInsufficientScope) || errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
+		t.Fatalf("error %q does not match mcpauth.ErrInvalidConfig alone", err)
 	}
 	msg := err.Error()
 	named := false

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestSettingsFromMap(t *testing.T) {
@@ -109,12 +111,12 @@ func TestSettingsFromMapErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := SettingsFromMap(EnvPrefix, map[string]string{EnvPrefix + tt.key: tt.value})
-			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v; want ErrInvalidConfig mentioning %q", err, tt.want)
+			if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v; want mcpauth.ErrInvalidConfig mentioning %q", err, tt.want)
 			}
 		})
 	}
-	if _, err := SettingsFromMap("", nil); !errors.Is(err, ErrInvalidConfig) {
+	if _, err := SettingsFromMap("", nil); !errors.Is(err, mcpauth.ErrInvalidConfig) {
 		t.Fatalf("empty prefix: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -61,13 +62,13 @@ func ExampleInsufficientScopeError() {
 	} {
 		token, _ := kp.CreateToken(o)
 		_, err := v.VerifyToken(context.Background(), token)
-		var scopeErr *verify.InsufficientScopeError
+		var scopeErr *mcpauth.InsufficientScopeError
 		switch {
 		case errors.As(err, &scopeErr):
 			fmt.Println("403, missing", scopeErr.Missing)
-		case errors.Is(err, verify.ErrInvalidToken):
-			fmt.Println("401,", verify.ReasonOf(err))
-		case errors.Is(err, verify.ErrKeySourceUnavailable):
+		case errors.Is(err, mcpauth.ErrInvalidToken):
+			fmt.Println("401,", mcpauth.ReasonOf(err))
+		case errors.Is(err, mcpauth.ErrKeySourceUnavailable):
 			fmt.Println("503")
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // maxKIDBytes bounds the kid header; real key ids are short.
@@ -132,64 +134,64 @@ func scanHeader(s string) (headerMembers, error) {
 func (v *JWTVerifier) parseHeader(s string) (header, error) {
 	m, err := scanHeader(s)
 	if err != nil {
-		return header{}, &InvalidTokenError{Reason: ReasonMalformed, Detail: "the header is not a valid JSON object", Err: err}
+		return header{}, &mcpauth.InvalidTokenError{Reason: mcpauth.ReasonMalformed, Detail: "the header is not a valid JSON object", Err: err}
 	}
 	if m.caseVariant {
-		return header{}, invalid(ReasonBadHeader, "a header member name differs from a registered name only in letter case")
+		return header{}, invalid(mcpauth.ReasonBadHeader, "a header member name differs from a registered name only in letter case")
 	}
 
 	var h header
 	if m.alg.kind != '"' {
-		return header{}, invalid(ReasonBadHeader, "the alg header is missing or not a string")
+		return header{}, invalid(mcpauth.ReasonBadHeader, "the alg header is missing or not a string")
 	}
 	alg := m.alg.str
 	if strings.EqualFold(alg, "none") {
-		return header{}, invalid(ReasonAlgorithm, "unsigned tokens (alg none) are never accepted")
+		return header{}, invalid(mcpauth.ReasonAlgorithm, "unsigned tokens (alg none) are never accepted")
 	}
 	i := slices.Index(v.algorithms, alg)
 	if i < 0 {
-		return header{}, invalid(ReasonAlgorithm, "the algorithm is not in the allow-list")
+		return header{}, invalid(mcpauth.ReasonAlgorithm, "the algorithm is not in the allow-list")
 	}
 	h.alg = v.algorithms[i] // the configured string: the header's memory is not retained
 
 	if m.enc {
-		return header{}, invalid(ReasonBadHeader, "encrypted tokens (JWE) are not supported")
+		return header{}, invalid(mcpauth.ReasonBadHeader, "encrypted tokens (JWE) are not supported")
 	}
 	if m.crit {
 		// No JWS extension is understood, so any critical one must fail
 		// (RFC 7515 §4.1.11).
-		return header{}, invalid(ReasonBadHeader, "the token requires a critical header extension this verifier does not understand")
+		return header{}, invalid(mcpauth.ReasonBadHeader, "the token requires a critical header extension this verifier does not understand")
 	}
 	if m.b64.present && m.b64.kind != 't' {
-		return header{}, invalid(ReasonBadHeader, "unencoded payloads (b64) are not accepted")
+		return header{}, invalid(mcpauth.ReasonBadHeader, "unencoded payloads (b64) are not accepted")
 	}
 	if m.zip {
-		return header{}, invalid(ReasonBadHeader, "compressed payloads (zip) are not accepted")
+		return header{}, invalid(mcpauth.ReasonBadHeader, "compressed payloads (zip) are not accepted")
 	}
 	if m.cty {
 		// An access token's payload is its claims; any content type, and
 		// "JWT" (a nested token) in particular, means something else.
-		return header{}, invalid(ReasonBadHeader, "a content type (cty), such as a nested JWT, is not accepted")
+		return header{}, invalid(mcpauth.ReasonBadHeader, "a content type (cty), such as a nested JWT, is not accepted")
 	}
 	if m.typ.present {
 		// A typ that is not a string has an empty str, which is not allowed.
 		if !v.typAllowed(m.typ.str) {
-			return header{}, invalid(ReasonBadHeader, "the token type (typ) is not an access token type")
+			return header{}, invalid(mcpauth.ReasonBadHeader, "the token type (typ) is not an access token type")
 		}
 	} else if v.requireATJWT {
-		return header{}, invalid(ReasonBadHeader, "the token type (typ) at+jwt is required")
+		return header{}, invalid(mcpauth.ReasonBadHeader, "the token type (typ) at+jwt is required")
 	}
 	if m.kid.present {
 		kid := m.kid.str
 		switch {
 		case m.kid.kind != '"':
-			return header{}, invalid(ReasonBadHeader, "the kid header is not a string")
+			return header{}, invalid(mcpauth.ReasonBadHeader, "the kid header is not a string")
 		case kid == "":
-			return header{}, invalid(ReasonBadHeader, "the kid header is empty")
+			return header{}, invalid(mcpauth.ReasonBadHeader, "the kid header is empty")
 		case len(kid) > maxKIDBytes:
-			return header{}, invalid(ReasonBadHeader, "the kid header is too long")
+			return header{}, invalid(mcpauth.ReasonBadHeader, "the kid header is too long")
 		case hasControl(kid):
-			return header{}, invalid(ReasonBadHeader, "the kid header has control characters")
+			return header{}, invalid(mcpauth.ReasonBadHeader, "the kid header has control characters")
 		}
 		h.kid = kid
 	}

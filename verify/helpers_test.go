@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/mcpauth/mcpauth"
 )
 
 // Test fixtures shared by the package's tests. Keys are generated once.
@@ -176,18 +177,18 @@ func rsaVerifier(t testing.TB, mod func(*Settings)) *JWTVerifier {
 }
 
 // wantReason asserts err is an invalid-token error with reason r.
-func wantReason(t testing.TB, err error, r Reason) {
+func wantReason(t testing.TB, err error, r mcpauth.Reason) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("accepted; want rejection with reason %q", r)
 	}
-	if !errors.Is(err, ErrInvalidToken) {
-		t.Fatalf("err = %v; want ErrInvalidToken", err)
+	if !errors.Is(err, mcpauth.ErrInvalidToken) {
+		t.Fatalf("err = %v; want mcpauth.ErrInvalidToken", err)
 	}
-	if errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrKeySourceUnavailable) {
+	if errors.Is(err, mcpauth.ErrInsufficientScope) || errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
 		t.Fatalf("err = %v matches more than one sentinel", err)
 	}
-	if got := ReasonOf(err); got != r {
+	if got := mcpauth.ReasonOf(err); got != r {
 		t.Fatalf("reason = %q (%v); want %q", got, err, r)
 	}
 }

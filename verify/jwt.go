@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // maxMaxTokenBytes bounds Settings.MaxTokenBytes.
@@ -34,7 +36,7 @@ type JWTVerifier struct {
 
 	// Exactly one of staticKey and source is set.
 	staticKey any // crypto.PublicKey, or []byte for HMAC
-	source    KeySource
+	source    mcpauth.KeySource
 	hmac      *hmacPools  // keyed HMAC states when staticKey is a secret
 	cache     *tokenCache // nil unless caching is enabled
 
@@ -42,10 +44,10 @@ type JWTVerifier struct {
 	closeFn   func()
 }
 
-var _ TokenVerifier = (*JWTVerifier)(nil)
+var _ mcpauth.TokenVerifier = (*JWTVerifier)(nil)
 
 // NewJWTVerifier validates s and returns a verifier. Every configuration
-// problem is reported here, as an error matching [ErrInvalidConfig]; a
+// problem is reported here, as an error matching [mcpauth.ErrInvalidConfig]; a
 // returned verifier never fails later because of its configuration.
 //
 // With neither PublicKey nor JWKSURI but exactly one issuer, the JWK Set URL
@@ -54,7 +56,7 @@ var _ TokenVerifier = (*JWTVerifier)(nil)
 //
 // With a JWKSURI (or discovery), the key set is fetched in the background: construction does
 // not fail when the server is unreachable, and tokens are answered with
-// [ErrKeySourceUnavailable] until a first key set arrives. Call
+// [mcpauth.ErrKeySourceUnavailable] until a first key set arrives. Call
 // [JWTVerifier.Close] (or cancel the [WithContext] context) to stop the
 // refresh loop.
 func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
@@ -209,7 +211,7 @@ func (v *JWTVerifier) Close() error {
 }
 
 // RequiredScopes returns the scopes every token must grant. It implements
-// [ScopeRequirer].
+// [mcpauth.ScopeRequirer].
 func (v *JWTVerifier) RequiredScopes() []string { return slices.Clone(v.requiredScopes) }
 
 // Issuers returns the accepted issuers.
@@ -222,21 +224,21 @@ func (v *JWTVerifier) Audiences() []string { return slices.Clone(v.audiences) }
 func (v *JWTVerifier) Algorithms() []string { return slices.Clone(v.algorithms) }
 
 // VerifyToken verifies a compact JWS access token. It implements
-// [TokenVerifier].
+// [mcpauth.TokenVerifier].
 //
 // With a cache ([WithCache], Settings.CacheSize), a token verified before
 // is answered from the cache until its exp (plus the leeway) or the
 // cache's MaxAge, whichever comes first; the required scopes are still
 // checked on every call, and a rejected token is never cached. A cached
-// token is returned as a fresh *AccessToken with its own Scopes and
+// token is returned as a fresh *mcpauth.AccessToken with its own Scopes and
 // Audience slices, but its Claims map is shared by every caller that
 // presents the same token and must be treated as read-only.
-func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*AccessToken, error) {
+func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*mcpauth.AccessToken, error) {
 	if len(token) == 0 {
-		return nil, invalid(ReasonMalformed, "the token is empty")
+		return nil, invalid(mcpauth.ReasonMalformed, "the token is empty")
 	}
 	if len(token) > v.maxTokenBytes {
-		return nil, invalid(ReasonTooLarge, "the token exceeds the size limit")
+		return nil, invalid(mcpauth.ReasonTooLarge, "the token exceeds the size limit")
 	}
 	// Room for the token's bytes, its decoded header, payload and
 	// signature (3/4 of the token at most) and a digest and DER signature.
@@ -264,45 +266,45 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*AccessTok
 		}
 		// Cached before the scope check: the scopes are checked per call,
 		// so a token lacking them is answered from the cache with the same
-		// InsufficientScopeError.
+		// mcpauth.InsufficientScopeError.
 		v.cache.put(&key, at, v.now(), at.ExpiresAt.Add(v.leeway))
 	}
 	if err := at.CheckScopes(v.requiredScopes); err != nil {
 		return nil, err
 	}
-	return at.shared(), nil
+	return sharedCopy(at), nil
 }
 
 // verify checks everything but the required scopes. tok holds token's
 // bytes, in sc.
-func (v *JWTVerifier) verify(ctx context.Context, token string, tok []byte, sc *scratch) (*AccessToken, error) {
+func (v *JWTVerifier) verify(ctx context.Context, token string, tok []byte, sc *scratch) (*mcpauth.AccessToken, error) {
 	// Only the base64url alphabet and the two separators. Go's base64
 	// decoders silently skip CR and LF, so this is checked first.
 	dots := 0
 	for _, c := range tok {
 		if !b64urlChars[c] {
 			if c != '.' {
-				return nil, invalid(ReasonMalformed, "the token has characters outside the base64url alphabet")
+				return nil, invalid(mcpauth.ReasonMalformed, "the token has characters outside the base64url alphabet")
 			}
 			dots++
 		}
 	}
 	if dots != 2 {
 		if dots == 4 {
-			return nil, invalid(ReasonMalformed, "encrypted tokens (JWE) are not supported")
+			return nil, invalid(mcpauth.ReasonMalformed, "encrypted tokens (JWE) are not supported")
 		}
-		return nil, invalid(ReasonMalformed, "the token is not a compact JWS with three segments")
+		return nil, invalid(mcpauth.ReasonMalformed, "the token is not a compact JWS with three segments")
 	}
 	d1 := strings.IndexByte(token, '.')
 	d2 := d1 + 1 + strings.IndexByte(token[d1+1:], '.')
 	headerB64, payloadB64, sigB64 := tok[:d1], tok[d1+1:d2], tok[d2+1:]
 	if len(headerB64) == 0 || len(payloadB64) == 0 || len(sigB64) == 0 {
-		return nil, invalid(ReasonMalformed, "a token segment is empty")
+		return nil, invalid(mcpauth.ReasonMalformed, "a token segment is empty")
 	}
 
 	raw, ok := decodeSegment(sc, headerB64)
 	if !ok {
-		return nil, invalid(ReasonMalformed, "the header is not unpadded base64url")
+		return nil, invalid(mcpauth.ReasonMalformed, "the header is not unpadded base64url")
 	}
 	h, err := v.parseHeader(string(raw))
 	if err != nil {
@@ -314,19 +316,19 @@ func (v *JWTVerifier) verify(ctx context.Context, token string, tok []byte, sc *
 	}
 	sig, ok := decodeSegment(sc, sigB64)
 	if !ok {
-		return nil, invalid(ReasonMalformed, "the signature is not unpadded base64url")
+		return nil, invalid(mcpauth.ReasonMalformed, "the signature is not unpadded base64url")
 	}
 	if !v.verifySignature(h.alg, key, tok[:d2], sig, sc) {
-		return nil, invalid(ReasonSignature, "the signature does not verify")
+		return nil, invalid(mcpauth.ReasonSignature, "the signature does not verify")
 	}
 
 	payload, ok := decodeSegment(sc, payloadB64)
 	if !ok {
-		return nil, invalid(ReasonMalformed, "the payload is not unpadded base64url")
+		return nil, invalid(mcpauth.ReasonMalformed, "the payload is not unpadded base64url")
 	}
 	claims, err := parseStrictJSON(string(payload))
 	if err != nil {
-		return nil, &InvalidTokenError{Reason: ReasonMalformed, Detail: "the claims are not a valid JSON object", Err: err}
+		return nil, &mcpauth.InvalidTokenError{Reason: mcpauth.ReasonMalformed, Detail: "the claims are not a valid JSON object", Err: err}
 	}
 	at, err := v.checkClaims(claims)
 	if err != nil {
@@ -366,22 +368,22 @@ func (v *JWTVerifier) key(ctx context.Context, h header) (any, error) {
 	k, err := v.source.VerificationKey(ctx, h.kid, h.alg)
 	if err != nil {
 		if isUnavailable(err) {
-			if errors.Is(err, ErrKeySourceUnavailable) {
+			if errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
 				return nil, err
 			}
-			return nil, fmt.Errorf("%w: %w", ErrKeySourceUnavailable, err)
+			return nil, fmt.Errorf("%w: %w", mcpauth.ErrKeySourceUnavailable, err)
 		}
 		if isAlgorithmMismatch(err) {
-			return nil, invalid(ReasonAlgorithm, "the algorithm is not allowed for the key")
+			return nil, invalid(mcpauth.ReasonAlgorithm, "the algorithm is not allowed for the key")
 		}
-		return nil, invalid(ReasonUnknownKey, "no configured key matches the token")
+		return nil, invalid(mcpauth.ReasonUnknownKey, "no configured key matches the token")
 	}
 	if k == nil {
-		return nil, invalid(ReasonUnknownKey, "no configured key matches the token")
+		return nil, invalid(mcpauth.ReasonUnknownKey, "no configured key matches the token")
 	}
 	var pub crypto.PublicKey = k
 	if !slices.Contains(algorithmsForKey(pub), h.alg) {
-		return nil, invalid(ReasonAlgorithm, "the algorithm is not allowed for the key")
+		return nil, invalid(mcpauth.ReasonAlgorithm, "the algorithm is not allowed for the key")
 	}
 	return pub, nil
 }
@@ -398,9 +400,9 @@ func keyKind(key any) string {
 	}
 }
 
-// configErr formats an error that matches ErrInvalidConfig.
+// configErr formats an error that matches mcpauth.ErrInvalidConfig.
 func configErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %w", ErrInvalidConfig, fmt.Errorf(format, args...))
+	return fmt.Errorf("%w: %w", mcpauth.ErrInvalidConfig, fmt.Errorf(format, args...))
 }
 
 // checkList validates a list of exact-match strings.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestVerifyAcceptsEveryKeyType(t *testing.T) {
@@ -98,7 +100,7 @@ func TestAccessTokenFields(t *testing.T) {
 	if back["expires_at"] != float64(testNow.Add(time.Hour).Unix()) || back["client_id"] != "client-1" || back["subject"] != "user-1" {
 		t.Fatalf("JSON = %s", b)
 	}
-	var rt AccessToken
+	var rt mcpauth.AccessToken
 	if err := json.Unmarshal(b, &rt); err != nil || !rt.ExpiresAt.Equal(at.ExpiresAt) || rt.ClientID != at.ClientID {
 		t.Fatalf("round trip = %+v, %v", rt, err)
 	}
@@ -138,15 +140,15 @@ func TestClientIDAndScopeSources(t *testing.T) {
 func TestRequiredScopes(t *testing.T) {
 	v := rsaVerifier(t, func(s *Settings) { s.RequiredScopes = []string{"read", "admin", "write"} })
 	_, err := v.VerifyToken(context.Background(), sign(t, "RS256", k(t).rsa, nil, goodClaims()))
-	var se *InsufficientScopeError
-	if !errors.As(err, &se) || !errors.Is(err, ErrInsufficientScope) || errors.Is(err, ErrInvalidToken) {
-		t.Fatalf("err = %v; want only an InsufficientScopeError", err)
+	var se *mcpauth.InsufficientScopeError
+	if !errors.As(err, &se) || !errors.Is(err, mcpauth.ErrInsufficientScope) || errors.Is(err, mcpauth.ErrInvalidToken) {
+		t.Fatalf("err = %v; want only an mcpauth.InsufficientScopeError", err)
 	}
 	if !slices.Equal(se.Missing, []string{"admin"}) || !slices.Equal(se.Required, []string{"read", "admin", "write"}) {
 		t.Fatalf("missing %v required %v", se.Missing, se.Required)
 	}
-	if ReasonOf(err) != ReasonInsufficientScope {
-		t.Fatalf("reason = %q", ReasonOf(err))
+	if mcpauth.ReasonOf(err) != mcpauth.ReasonInsufficientScope {
+		t.Fatalf("reason = %q", mcpauth.ReasonOf(err))
 	}
 	if got := v.RequiredScopes(); !slices.Equal(got, []string{"read", "admin", "write"}) {
 		t.Fatalf("RequiredScopes() = %v", got)
@@ -163,7 +165,7 @@ func TestRequiredScopes(t *testing.T) {
 	wantReason(t, func() error {
 		_, err := v.VerifyToken(context.Background(), sign(t, "RS256", k(t).rsa, nil, c))
 		return err
-	}(), ReasonExpired)
+	}(), mcpauth.ReasonExpired)
 }
 
 func TestTimeClaims(t *testing.T) {
@@ -171,18 +173,18 @@ func TestTimeClaims(t *testing.T) {
 		name   string
 		leeway time.Duration
 		mod    func(map[string]any)
-		want   Reason // "" means accepted
+		want   mcpauth.Reason // "" means accepted
 	}{
 		{"exp in future", 0, func(c map[string]any) {}, ""},
 		{"exp within default leeway", 0, func(c map[string]any) { c["exp"] = testNow.Add(-20 * time.Second).Unix() }, ""},
-		{"exp beyond default leeway", 0, func(c map[string]any) { c["exp"] = testNow.Add(-31 * time.Second).Unix() }, ReasonExpired},
-		{"exp now without leeway", -1, func(c map[string]any) { c["exp"] = testNow.Unix() }, ReasonExpired},
+		{"exp beyond default leeway", 0, func(c map[string]any) { c["exp"] = testNow.Add(-31 * time.Second).Unix() }, mcpauth.ReasonExpired},
+		{"exp now without leeway", -1, func(c map[string]any) { c["exp"] = testNow.Unix() }, mcpauth.ReasonExpired},
 		{"exp fractional", -1, func(c map[string]any) { c["exp"] = json.Number(fmt.Sprintf("%d.5", testNow.Unix())) }, ""},
 		{"exp with custom leeway", 2 * time.Minute, func(c map[string]any) { c["exp"] = testNow.Add(-time.Minute).Unix() }, ""},
 		{"nbf in past", 0, func(c map[string]any) { c["nbf"] = testNow.Add(-time.Minute).Unix() }, ""},
 		{"nbf within leeway", 0, func(c map[string]any) { c["nbf"] = testNow.Add(20 * time.Second).Unix() }, ""},
-		{"nbf in future", 0, func(c map[string]any) { c["nbf"] = testNow.Add(time.Minute).Unix() }, ReasonNotYetValid},
-		{"iat in future", 0, func(c map[string]any) { c["iat"] = testNow.Add(time.Minute).Unix() }, ReasonIssuedInFuture},
+		{"nbf in future", 0, func(c map[string]any) { c["nbf"] = testNow.Add(time.Minute).Unix() }, mcpauth.ReasonNotYetValid},
+		{"iat in future", 0, func(c map[string]any) { c["iat"] = testNow.Add(time.Minute).Unix() }, mcpauth.ReasonIssuedInFuture},
 		{"iat within leeway", 0, func(c map[string]any) { c["iat"] = testNow.Add(10 * time.Second).Unix() }, ""},
 		{"no iat no nbf", 0, func(c map[string]any) { delete(c, "iat") }, ""},
 	}
@@ -211,24 +213,24 @@ func TestIssuerAndAudience(t *testing.T) {
 	tests := []struct {
 		name string
 		mod  func(map[string]any)
-		want Reason
+		want mcpauth.Reason
 	}{
 		{"second issuer", func(c map[string]any) { c["iss"] = "https://other-issuer.example.com" }, ""},
 		{"second audience", func(c map[string]any) { c["aud"] = "api://mcp" }, ""},
 		{"audience in array", func(c map[string]any) { c["aud"] = []any{"x", "api://mcp"} }, ""},
-		{"wrong issuer", func(c map[string]any) { c["iss"] = "https://evil.example.com" }, ReasonIssuer},
-		{"issuer case variant", func(c map[string]any) { c["iss"] = strings.ToUpper(testIssuer) }, ReasonIssuer},
-		{"issuer trailing slash", func(c map[string]any) { c["iss"] = testIssuer + "/" }, ReasonIssuer},
-		{"missing issuer", func(c map[string]any) { delete(c, "iss") }, ReasonIssuer},
-		{"issuer not a string", func(c map[string]any) { c["iss"] = []string{testIssuer} }, ReasonIssuer},
-		{"wrong audience", func(c map[string]any) { c["aud"] = "https://other.example.com/mcp" }, ReasonAudience},
-		{"audience case variant", func(c map[string]any) { c["aud"] = strings.ToUpper(testAudience) }, ReasonAudience},
-		{"missing audience", func(c map[string]any) { delete(c, "aud") }, ReasonAudience},
-		{"null audience", func(c map[string]any) { c["aud"] = nil }, ReasonAudience},
-		{"empty audience array", func(c map[string]any) { c["aud"] = []string{} }, ReasonAudience},
-		{"non-string audience member", func(c map[string]any) { c["aud"] = []any{testAudience, 7} }, ReasonAudience},
-		{"audience object", func(c map[string]any) { c["aud"] = map[string]any{"a": testAudience} }, ReasonAudience},
-		{"audience number", func(c map[string]any) { c["aud"] = 42 }, ReasonAudience},
+		{"wrong issuer", func(c map[string]any) { c["iss"] = "https://evil.example.com" }, mcpauth.ReasonIssuer},
+		{"issuer case variant", func(c map[string]any) { c["iss"] = strings.ToUpper(testIssuer) }, mcpauth.ReasonIssuer},
+		{"issuer trailing slash", func(c map[string]any) { c["iss"] = testIssuer + "/" }, mcpauth.ReasonIssuer},
+		{"missing issuer", func(c map[string]any) { delete(c, "iss") }, mcpauth.ReasonIssuer},
+		{"issuer not a string", func(c map[string]any) { c["iss"] = []string{testIssuer} }, mcpauth.ReasonIssuer},
+		{"wrong audience", func(c map[string]any) { c["aud"] = "https://other.example.com/mcp" }, mcpauth.ReasonAudience},
+		{"audience case variant", func(c map[string]any) { c["aud"] = strings.ToUpper(testAudience) }, mcpauth.ReasonAudience},
+		{"missing audience", func(c map[string]any) { delete(c, "aud") }, mcpauth.ReasonAudience},
+		{"null audience", func(c map[string]any) { c["aud"] = nil }, mcpauth.ReasonAudience},
+		{"empty audience array", func(c map[string]any) { c["aud"] = []string{} }, mcpauth.ReasonAudience},
+		{"non-string audience member", func(c map[string]any) { c["aud"] = []any{testAudience, 7} }, mcpauth.ReasonAudience},
+		{"audience object", func(c map[string]any) { c["aud"] = map[string]any{"a": testAudience} }, mcpauth.ReasonAudience},
+		{"audience number", func(c map[string]any) { c["aud"] = 42 }, mcpauth.ReasonAudience},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,20 +254,20 @@ func TestIssuerAndAudience(t *testing.T) {
 func TestTokenTypes(t *testing.T) {
 	tests := []struct {
 		typ     any // nil: absent
-		lenient Reason
-		strict  Reason
+		lenient mcpauth.Reason
+		strict  mcpauth.Reason
 	}{
-		{nil, "", ReasonBadHeader},
-		{"JWT", "", ReasonBadHeader},
-		{"jwt", "", ReasonBadHeader},
+		{nil, "", mcpauth.ReasonBadHeader},
+		{"JWT", "", mcpauth.ReasonBadHeader},
+		{"jwt", "", mcpauth.ReasonBadHeader},
 		{"at+jwt", "", ""},
 		{"AT+JWT", "", ""},
 		{"application/at+jwt", "", ""},
-		{"id_token+jwt", ReasonBadHeader, ReasonBadHeader},
-		{"dpop+jwt", ReasonBadHeader, ReasonBadHeader},
-		{"logout+jwt", ReasonBadHeader, ReasonBadHeader},
-		{"", ReasonBadHeader, ReasonBadHeader},
-		{7, ReasonBadHeader, ReasonBadHeader},
+		{"id_token+jwt", mcpauth.ReasonBadHeader, mcpauth.ReasonBadHeader},
+		{"dpop+jwt", mcpauth.ReasonBadHeader, mcpauth.ReasonBadHeader},
+		{"logout+jwt", mcpauth.ReasonBadHeader, mcpauth.ReasonBadHeader},
+		{"", mcpauth.ReasonBadHeader, mcpauth.ReasonBadHeader},
+		{7, mcpauth.ReasonBadHeader, mcpauth.ReasonBadHeader},
 	}
 	lenient := rsaVerifier(t, nil)
 	strict := rsaVerifier(t, func(s *Settings) { s.RequireAccessTokenType = true })
@@ -278,7 +280,7 @@ func TestTokenTypes(t *testing.T) {
 			tok := signRaw(t, "RS256", k(t).rsa, h, mustJSON(t, goodClaims()))
 			for _, c := range []struct {
 				v    *JWTVerifier
-				want Reason
+				want mcpauth.Reason
 			}{{lenient, tt.lenient}, {strict, tt.strict}} {
 				_, err := c.v.VerifyToken(context.Background(), tok)
 				if c.want == "" {
@@ -295,7 +297,7 @@ func TestTokenTypes(t *testing.T) {
 
 func TestKeySourceErrors(t *testing.T) {
 	ks := k(t)
-	newV := func(src KeySource) *JWTVerifier {
+	newV := func(src mcpauth.KeySource) *JWTVerifier {
 		v, err := NewJWTVerifier(Settings{Algorithms: []string{"RS256", "ES256"}, Issuers: []string{testIssuer}, Audiences: []string{testAudience}},
 			WithKeySource(src), WithClock(func() time.Time { return testNow }))
 		if err != nil {
@@ -315,18 +317,18 @@ func TestKeySourceErrors(t *testing.T) {
 	}
 
 	down := newV(keySourceFunc(func(context.Context, string, string) (crypto.PublicKey, error) {
-		return nil, fmt.Errorf("fetch failed: %w", ErrKeySourceUnavailable)
+		return nil, fmt.Errorf("fetch failed: %w", mcpauth.ErrKeySourceUnavailable)
 	}))
 	_, err := down.VerifyToken(context.Background(), tok)
-	if !errors.Is(err, ErrKeySourceUnavailable) || errors.Is(err, ErrInvalidToken) {
-		t.Fatalf("err = %v; want only ErrKeySourceUnavailable", err)
+	if !errors.Is(err, mcpauth.ErrKeySourceUnavailable) || errors.Is(err, mcpauth.ErrInvalidToken) {
+		t.Fatalf("err = %v; want only mcpauth.ErrKeySourceUnavailable", err)
 	}
 
 	missing := newV(keySourceFunc(func(context.Context, string, string) (crypto.PublicKey, error) {
 		return nil, errors.New("no such kid")
 	}))
 	_, err = missing.VerifyToken(context.Background(), tok)
-	wantReason(t, err, ReasonUnknownKey)
+	wantReason(t, err, mcpauth.ReasonUnknownKey)
 
 	// A source that returns a key of the wrong type for the algorithm is
 	// caught by the verifier itself.
@@ -334,14 +336,14 @@ func TestKeySourceErrors(t *testing.T) {
 		return &ks.p256.PublicKey, nil
 	}))
 	_, err = wrongType.VerifyToken(context.Background(), tok)
-	wantReason(t, err, ReasonAlgorithm)
+	wantReason(t, err, mcpauth.ReasonAlgorithm)
 
 	// A source returning another RSA key: the signature fails.
 	other := newV(keySourceFunc(func(context.Context, string, string) (crypto.PublicKey, error) {
 		return &ks.rsa2.PublicKey, nil
 	}))
 	_, err = other.VerifyToken(context.Background(), tok)
-	wantReason(t, err, ReasonSignature)
+	wantReason(t, err, mcpauth.ReasonSignature)
 	var _ *rsa.PublicKey = &ks.rsa2.PublicKey
 }
 
@@ -353,8 +355,8 @@ func TestAlgNoneNamedAsSuch(t *testing.T) {
 	for _, alg := range []string{"none", "NONE", "nOnE"} {
 		tok := enc([]byte(`{"alg":"`+alg+`"}`)) + "." + enc([]byte(claims)) + ".AAAA"
 		_, err := v.VerifyToken(context.Background(), tok)
-		var ite *InvalidTokenError
-		if !errors.As(err, &ite) || ite.Reason != ReasonAlgorithm || !strings.Contains(ite.Detail, "alg none") {
+		var ite *mcpauth.InvalidTokenError
+		if !errors.As(err, &ite) || ite.Reason != mcpauth.ReasonAlgorithm || !strings.Contains(ite.Detail, "alg none") {
 			t.Fatalf("%s: err = %v", alg, err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // Option adjusts a [JWTVerifier] beyond its [Settings]: injected
@@ -15,7 +17,7 @@ type options struct {
 	now        func() time.Time
 	httpClient *http.Client
 	logger     *slog.Logger
-	keySource  KeySource
+	keySource  mcpauth.KeySource
 	ctx        context.Context
 	cache      *CacheOptions
 }
@@ -43,7 +45,7 @@ func WithLogger(l *slog.Logger) Option {
 // Settings.PublicKey or Settings.JWKSURI, which must then both be empty.
 // Settings.Algorithms must be set: the source must pin each key to the
 // algorithms it allows.
-func WithKeySource(ks KeySource) Option {
+func WithKeySource(ks mcpauth.KeySource) Option {
 	return func(o *options) { o.keySource = ks }
 }
 

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/jwks"
 )
 
 // newRemoteKeySource starts a JWK Set key source for s.JWKSURI, or one
 // discovered from the single issuer when JWKSURI is empty. Its background
 // refresh stops when ctx is cancelled.
-func newRemoteKeySource(ctx context.Context, s Settings, algs []string, o options) (KeySource, error) {
+func newRemoteKeySource(ctx context.Context, s Settings, algs []string, o options) (mcpauth.KeySource, error) {
 	opts := jwks.Options{
 		HTTPClient:        o.httpClient,
 		Timeout:           s.JWKSTimeout,
@@ -31,7 +32,7 @@ func newRemoteKeySource(ctx context.Context, s Settings, algs []string, o option
 // isUnavailable reports whether a key source error means no keys could be
 // obtained at all (as opposed to no key matching the token).
 func isUnavailable(err error) bool {
-	return errors.Is(err, ErrKeySourceUnavailable) || errors.Is(err, jwks.ErrUnavailable)
+	return errors.Is(err, mcpauth.ErrKeySourceUnavailable) || errors.Is(err, jwks.ErrUnavailable)
 }
 
 // isAlgorithmMismatch reports whether a key source refused the token's

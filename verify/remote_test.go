@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
 )
 
@@ -56,7 +57,7 @@ func TestJWKSVerifier(t *testing.T) {
 	}
 	// PS256 with the RSA key: the JWK is pinned to its alg (RS256).
 	_, err := v.VerifyToken(ctx, mintKP(t, rsaKP, testkeys.TokenOptions{Algorithm: "PS256"}))
-	wantReason(t, err, ReasonAlgorithm)
+	wantReason(t, err, mcpauth.ReasonAlgorithm)
 	// No kid: the single RS256-compatible key of the set is used.
 	if _, err := v.VerifyToken(ctx, mintKP(t, rsaKP, testkeys.TokenOptions{OmitKID: true})); err != nil {
 		t.Fatalf("kid-less token with one compatible key rejected: %v", err)
@@ -64,19 +65,19 @@ func TestJWKSVerifier(t *testing.T) {
 	// A key the set does not have, with its own kid: one refresh, then invalid.
 	before := srv.Requests()
 	_, err = v.VerifyToken(ctx, mintKP(t, edKP, testkeys.TokenOptions{}))
-	wantReason(t, err, ReasonUnknownKey)
+	wantReason(t, err, mcpauth.ReasonUnknownKey)
 	if got := srv.Requests() - before; got != 1 {
 		t.Fatalf("unknown kid caused %d fetches; want 1", got)
 	}
 	// During the cool-down an unknown kid does not fetch.
 	_, err = v.VerifyToken(ctx, mintKP(t, edKP, testkeys.TokenOptions{KID: "other"}))
-	wantReason(t, err, ReasonUnknownKey)
+	wantReason(t, err, mcpauth.ReasonUnknownKey)
 	if got := srv.Requests() - before; got != 1 {
 		t.Fatalf("cool-down fetched: %d", got)
 	}
 	// HMAC tokens never verify against a JWK Set.
 	_, err = v.VerifyToken(ctx, sign(t, "HS256", []byte(testHMAC), map[string]any{"kid": rsaKP.KeyID()}, goodClaims()))
-	wantReason(t, err, ReasonAlgorithm)
+	wantReason(t, err, mcpauth.ReasonAlgorithm)
 
 	// Rotation: the Ed25519 key is published; after the cool-down its
 	// token triggers a refresh and verifies.
@@ -107,7 +108,7 @@ func TestJWKSKIDLessAmbiguous(t *testing.T) {
 	now.Store(testNow.Unix())
 	v := jwksVerifier(t, srv, &now, nil)
 	_, err = v.VerifyToken(context.Background(), mintKP(t, a, testkeys.TokenOptions{OmitKID: true}))
-	wantReason(t, err, ReasonUnknownKey)
+	wantReason(t, err, mcpauth.ReasonUnknownKey)
 	if _, err := v.VerifyToken(context.Background(), mintKP(t, b, testkeys.TokenOptions{})); err != nil {
 		t.Fatalf("with kid: %v", err)
 	}
@@ -122,16 +123,16 @@ func TestJWKSNeverReachableIsUnavailable(t *testing.T) {
 	v := jwksVerifier(t, srv, &now, nil)
 	tok := mintKP(t, kp, testkeys.TokenOptions{})
 	_, err := v.VerifyToken(context.Background(), tok)
-	if !errors.Is(err, ErrKeySourceUnavailable) || errors.Is(err, ErrInvalidToken) {
-		t.Fatalf("err = %v; want only ErrKeySourceUnavailable", err)
+	if !errors.Is(err, mcpauth.ErrKeySourceUnavailable) || errors.Is(err, mcpauth.ErrInvalidToken) {
+		t.Fatalf("err = %v; want only mcpauth.ErrKeySourceUnavailable", err)
 	}
-	if ReasonOf(err) != ReasonUnavailable {
-		t.Fatalf("reason %q", ReasonOf(err))
+	if mcpauth.ReasonOf(err) != mcpauth.ReasonUnavailable {
+		t.Fatalf("reason %q", mcpauth.ReasonOf(err))
 	}
 	// Malformed tokens are still invalid: structure and header checks come
 	// before the key lookup.
 	_, err = v.VerifyToken(context.Background(), "a.b")
-	wantReason(t, err, ReasonMalformed)
+	wantReason(t, err, mcpauth.ReasonMalformed)
 
 	srv.SetDown(false)
 	now.Add(61)
@@ -156,7 +157,7 @@ func TestJWKSConcurrentUnknownKIDs(t *testing.T) {
 	for range 200 {
 		wg.Go(func() {
 			_, err := v.VerifyToken(ctx, tok)
-			if !errors.Is(err, ErrInvalidToken) {
+			if !errors.Is(err, mcpauth.ErrInvalidToken) {
 				t.Errorf("err = %v", err)
 			}
 		})
@@ -174,8 +175,8 @@ func TestJWKSConfigErrors(t *testing.T) {
 		"hmac":              {JWKSURI: "https://idp.example.com/jwks", Algorithms: []string{"HS256"}},
 	} {
 		s.Issuers, s.Audiences = []string{testIssuer}, []string{testAudience}
-		if _, err := NewJWTVerifier(s); !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("%s: err = %v; want ErrInvalidConfig", name, err)
+		if _, err := NewJWTVerifier(s); !errors.Is(err, mcpauth.ErrInvalidConfig) {
+			t.Errorf("%s: err = %v; want mcpauth.ErrInvalidConfig", name, err)
 		}
 	}
 	s := Settings{JWKSURI: "http://idp.example.com/jwks", InsecureAllowHTTPJWKS: true, Issuers: []string{testIssuer}, Audiences: []string{testAudience}}

@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"context"
-	"crypto"
 	"time"
 )
 
@@ -86,18 +84,4 @@ type Settings struct {
 	// verified. Zero means DefaultCacheMaxAge (5m). It is an error to set it
 	// without CacheSize.
 	CacheMaxAge time.Duration
-}
-
-// KeySource finds the key that verifies a token. It is how a [JWTVerifier]
-// obtains keys from a JWK Set; implement it to plug in another source with
-// [WithKeySource].
-//
-// VerificationKey returns the public key (*rsa.PublicKey, *ecdsa.PublicKey
-// or ed25519.PublicKey) that verifies a token with the given header kid
-// (possibly empty) and alg, which the source must have checked is allowed for
-// that key. It returns an error wrapping [ErrKeySourceUnavailable] (or
-// jwks.ErrUnavailable) when it has no keys at all yet; any other error makes
-// the token invalid.
-type KeySource interface {
-	VerificationKey(ctx context.Context, kid, alg string) (crypto.PublicKey, error)
 }

@@ -13,6 +13,8 @@ import (
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // TestECDSADER checks the JWS-to-DER conversion against encoding/asn1 for
@@ -82,23 +84,23 @@ func TestSignatureEdgeCases(t *testing.T) {
 		name string
 		v    *JWTVerifier
 		tok  string
-		want Reason
+		want mcpauth.Reason
 	}{
 		{"ES256 valid", es, good, ""},
 		{"ES256 high-s twin", es, input + enc(append(append([]byte{}, sig[:32]...), sPrime...)), ""},
-		{"ES256 r and s zero", es, input + enc(make([]byte, 64)), ReasonSignature},
-		{"ES256 r zero", es, input + enc(append(make([]byte, 32), sig[32:]...)), ReasonSignature},
-		{"ES256 r = N", es, input + enc(append(order, sig[32:]...)), ReasonSignature},
-		{"ES256 short", es, input + enc(sig[:63]), ReasonSignature},
-		{"ES256 long", es, input + enc(append(sig, 0)), ReasonSignature},
-		{"ES256 s with a leading zero byte", es, input + enc(append(append(append([]byte{}, sig[:32]...), 0), sig[32:]...)), ReasonSignature},
-		{"ES256 DER encoded", es, input + enc(ecdsaDER(&scratch{}, sig[:32], sig[32:])), ReasonSignature},
-		{"EdDSA key of the wrong length", newV("EdDSA", ed25519.PublicKey(make([]byte, 31))), sign(t, "EdDSA", ks.ed, nil, goodClaims()), ReasonSignature},
+		{"ES256 r and s zero", es, input + enc(make([]byte, 64)), mcpauth.ReasonSignature},
+		{"ES256 r zero", es, input + enc(append(make([]byte, 32), sig[32:]...)), mcpauth.ReasonSignature},
+		{"ES256 r = N", es, input + enc(append(order, sig[32:]...)), mcpauth.ReasonSignature},
+		{"ES256 short", es, input + enc(sig[:63]), mcpauth.ReasonSignature},
+		{"ES256 long", es, input + enc(append(sig, 0)), mcpauth.ReasonSignature},
+		{"ES256 s with a leading zero byte", es, input + enc(append(append(append([]byte{}, sig[:32]...), 0), sig[32:]...)), mcpauth.ReasonSignature},
+		{"ES256 DER encoded", es, input + enc(ecdsaDER(&scratch{}, sig[:32], sig[32:])), mcpauth.ReasonSignature},
+		{"EdDSA key of the wrong length", newV("EdDSA", ed25519.PublicKey(make([]byte, 31))), sign(t, "EdDSA", ks.ed, nil, goodClaims()), mcpauth.ReasonSignature},
 		{"EdDSA truncated signature", newV("EdDSA", ks.ed.Public()), func() string {
 			s := sign(t, "EdDSA", ks.ed, nil, goodClaims())
 			sig, _ := b64.DecodeString(s[len(s)-86:])
 			return s[:len(s)-86] + enc(sig[:63])
-		}(), ReasonSignature},
+		}(), mcpauth.ReasonSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,7 +153,7 @@ func TestHMACStateIsReset(t *testing.T) {
 				}
 				bad := sign(t, alg, []byte(testHMAC[1:]+"x"), nil, c)
 				_, err := v.VerifyToken(context.Background(), bad)
-				wantReason(t, err, ReasonSignature)
+				wantReason(t, err, mcpauth.ReasonSignature)
 			}
 		})
 	}

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/mcpauth/mcpauth"
 )
 
 // fuzzRSAKeyPEM is a fixed RSA-2048 test key. Fuzzing runs the target in
@@ -203,7 +204,7 @@ type fuzzKeySource map[string]crypto.PublicKey
 
 func (s fuzzKeySource) VerificationKey(_ context.Context, kid, _ string) (crypto.PublicKey, error) {
 	if kid == "down" {
-		return nil, fmt.Errorf("fuzz source: %w", ErrKeySourceUnavailable)
+		return nil, fmt.Errorf("fuzz source: %w", mcpauth.ErrKeySourceUnavailable)
 	}
 	if k, ok := s[kid]; ok {
 		return k, nil
@@ -426,19 +427,19 @@ func FuzzVerifyToken(f *testing.F) {
 
 // checkRejection asserts the error contract: exactly one sentinel, no
 // token, and no token text in the message.
-func checkRejection(t *testing.T, name, token string, at *AccessToken, err error) {
+func checkRejection(t *testing.T, name, token string, at *mcpauth.AccessToken, err error) {
 	t.Helper()
 	if at != nil {
 		t.Fatalf("%s: returned an access token together with error %v", name, err)
 	}
 	n := 0
-	for _, s := range []error{ErrInvalidToken, ErrInsufficientScope, ErrKeySourceUnavailable} {
+	for _, s := range []error{mcpauth.ErrInvalidToken, mcpauth.ErrInsufficientScope, mcpauth.ErrKeySourceUnavailable} {
 		if errors.Is(err, s) {
 			n++
 		}
 	}
-	if n != 1 || errors.Is(err, ErrInvalidConfig) {
-		t.Fatalf("%s: error %q matches %d of ErrInvalidToken/ErrInsufficientScope/ErrKeySourceUnavailable; want exactly 1", name, err, n)
+	if n != 1 || errors.Is(err, mcpauth.ErrInvalidConfig) {
+		t.Fatalf("%s: error %q matches %d of mcpauth.ErrInvalidToken/mcpauth.ErrInsufficientScope/mcpauth.ErrKeySourceUnavailable; want exactly 1", name, err, n)
 	}
 	msg := err.Error()
 	for _, leak := range tokenTexts(token) {
@@ -446,7 +447,7 @@ func checkRejection(t *testing.T, name, token string, at *AccessToken, err error
 			t.Fatalf("%s: error %q contains text %q taken from the token", name, msg, leak)
 		}
 	}
-	var ite *InvalidTokenError
+	var ite *mcpauth.InvalidTokenError
 	if errors.As(err, &ite) && (ite.Reason == "" || ite.Detail == "") {
 		t.Fatalf("%s: invalid token error %q has no reason or detail", name, err)
 	}
@@ -485,13 +486,13 @@ func tokenTexts(token string) []string {
 // checkAcceptance re-checks an accepted token independently: the signature
 // with the standard library under one of the configured keys and allowed
 // algorithms, the whole token with golang-jwt, and the claims by hand.
-func checkAcceptance(t *testing.T, fv fuzzVerifier, token string, at *AccessToken) {
+func checkAcceptance(t *testing.T, fv fuzzVerifier, token string, at *mcpauth.AccessToken) {
 	t.Helper()
 	if at == nil {
 		t.Fatalf("%s: accepted without an access token", fv.name)
 	}
 	if at.Token != token {
-		t.Fatalf("%s: AccessToken.Token differs from the verified token", fv.name)
+		t.Fatalf("%s: mcpauth.AccessToken.Token differs from the verified token", fv.name)
 	}
 	segs := strings.Split(token, ".")
 	if len(segs) != 3 {
@@ -533,7 +534,7 @@ func checkAcceptance(t *testing.T, fv fuzzVerifier, token string, at *AccessToke
 
 // checkClaimsIndependently decodes the claims with encoding/json and checks
 // iss, aud, exp, nbf and the required scopes.
-func checkClaimsIndependently(t *testing.T, fv fuzzVerifier, raw []byte, at *AccessToken) {
+func checkClaimsIndependently(t *testing.T, fv fuzzVerifier, raw []byte, at *mcpauth.AccessToken) {
 	t.Helper()
 	var c map[string]any
 	d := json.NewDecoder(strings.NewReader(string(raw)))
@@ -543,7 +544,7 @@ func checkClaimsIndependently(t *testing.T, fv fuzzVerifier, raw []byte, at *Acc
 	}
 	iss, _ := c["iss"].(string)
 	if !slices.Contains(fv.issuers, iss) || at.Issuer != iss {
-		t.Fatalf("%s: accepted iss %q (AccessToken.Issuer %q); configured %v", fv.name, iss, at.Issuer, fv.issuers)
+		t.Fatalf("%s: accepted iss %q (mcpauth.AccessToken.Issuer %q); configured %v", fv.name, iss, at.Issuer, fv.issuers)
 	}
 	var aud []string
 	switch a := c["aud"].(type) {
@@ -663,17 +664,17 @@ func TestFuzzSeedsCoverEveryOutcome(t *testing.T) {
 		for _, fv := range verifiers {
 			_, err := fv.v.VerifyToken(context.Background(), s)
 			switch {
-			case errors.Is(err, ErrInsufficientScope):
+			case errors.Is(err, mcpauth.ErrInsufficientScope):
 				outcomes["insufficient_scope"] = true
-			case errors.Is(err, ErrKeySourceUnavailable):
+			case errors.Is(err, mcpauth.ErrKeySourceUnavailable):
 				outcomes["unavailable"] = true
 			case err != nil:
-				outcomes[string(ReasonOf(err))] = true
+				outcomes[string(mcpauth.ReasonOf(err))] = true
 			}
 		}
 	}
-	for _, r := range []Reason{ReasonMalformed, ReasonTooLarge, ReasonBadHeader, ReasonAlgorithm, ReasonUnknownKey,
-		ReasonSignature, ReasonBadClaims, ReasonExpired, ReasonNotYetValid, ReasonIssuedInFuture, ReasonIssuer, ReasonAudience} {
+	for _, r := range []mcpauth.Reason{mcpauth.ReasonMalformed, mcpauth.ReasonTooLarge, mcpauth.ReasonBadHeader, mcpauth.ReasonAlgorithm, mcpauth.ReasonUnknownKey,
+		mcpauth.ReasonSignature, mcpauth.ReasonBadClaims, mcpauth.ReasonExpired, mcpauth.ReasonNotYetValid, mcpauth.ReasonIssuedInFuture, mcpauth.ReasonIssuer, mcpauth.ReasonAudience} {
 		if !outcomes[string(r)] {
 			t.Errorf("no seed is rejected with reason %q", r)
 		}

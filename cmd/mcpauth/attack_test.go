@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/attacks"
-	"github.com/mcpauth/mcpauth/verify"
 )
 
 // TestAttackTokensCLI gives every token of the shared attack table
@@ -47,7 +47,7 @@ func TestAttackTokensCLI(t *testing.T) {
 			switch {
 			case code == exitUsage:
 				want = "no token on stdin"
-			case c.WantReason == verify.ReasonInsufficientScope:
+			case c.WantReason == mcpauth.ReasonInsufficientScope:
 				want = "insufficient scope: missing " + attacks.RequiredScope
 			default:
 				want = "invalid token: " + string(c.WantReason) + ":"

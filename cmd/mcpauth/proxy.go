@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
-	"github.com/mcpauth/mcpauth/verify"
 )
 
 // Identity headers sent upstream with every forwarded request. Incoming
@@ -176,7 +176,7 @@ func isIdentityHeader(name string) bool {
 
 // identityHeaders returns the identity headers for at, and the names of
 // those left out because their value could not be sent safely.
-func identityHeaders(at *verify.AccessToken) (headers map[string]string, dropped []string) {
+func identityHeaders(at *mcpauth.AccessToken) (headers map[string]string, dropped []string) {
 	headers = make(map[string]string, 5)
 	if at == nil {
 		return headers, nil

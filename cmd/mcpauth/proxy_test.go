@@ -16,8 +16,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
-	"github.com/mcpauth/mcpauth/verify"
 )
 
 // fakeUpstream records what reaches it. GET on its MCP path streams two
@@ -368,24 +368,24 @@ func TestIdentityHeaders(t *testing.T) {
 	exp := time.Unix(1893456000, 0)
 	tests := []struct {
 		name        string
-		at          *verify.AccessToken
+		at          *mcpauth.AccessToken
 		want        map[string]string
 		wantDropped []string
 	}{
-		{"full", &verify.AccessToken{ClientID: "app", Subject: "alice", Scopes: []string{"a", "b:c"}, Issuer: "https://iss", ExpiresAt: exp},
+		{"full", &mcpauth.AccessToken{ClientID: "app", Subject: "alice", Scopes: []string{"a", "b:c"}, Issuer: "https://iss", ExpiresAt: exp},
 			map[string]string{headerClientID: "app", headerSubject: "alice", headerScopes: "a b:c", headerIssuer: "https://iss", headerExpiresAt: "1893456000"}, nil},
-		{"minimal", &verify.AccessToken{ClientID: "app"}, map[string]string{headerClientID: "app"}, nil},
+		{"minimal", &mcpauth.AccessToken{ClientID: "app"}, map[string]string{headerClientID: "app"}, nil},
 		{"nil", nil, map[string]string{}, nil},
-		{"CRLF in subject", &verify.AccessToken{ClientID: "app", Subject: "alice\r\nX-MCPAuth-Client-ID: admin"},
+		{"CRLF in subject", &mcpauth.AccessToken{ClientID: "app", Subject: "alice\r\nX-MCPAuth-Client-ID: admin"},
 			map[string]string{headerClientID: "app"}, []string{headerSubject}},
-		{"non-ASCII client", &verify.AccessToken{ClientID: "appé", Subject: "bob"},
+		{"non-ASCII client", &mcpauth.AccessToken{ClientID: "appé", Subject: "bob"},
 			map[string]string{headerSubject: "bob"}, []string{headerClientID}},
-		{"NUL and tab", &verify.AccessToken{ClientID: "a\x00b", Issuer: "x\ty"}, map[string]string{}, []string{headerClientID, headerIssuer}},
-		{"padded", &verify.AccessToken{ClientID: " app"}, map[string]string{}, []string{headerClientID}},
-		{"huge", &verify.AccessToken{ClientID: strings.Repeat("a", maxIdentityValue+1)}, map[string]string{}, []string{headerClientID}},
-		{"scope with a space reads as two", &verify.AccessToken{ClientID: "app", Scopes: []string{"read", "write admin", `q"`, "é", ""}},
+		{"NUL and tab", &mcpauth.AccessToken{ClientID: "a\x00b", Issuer: "x\ty"}, map[string]string{}, []string{headerClientID, headerIssuer}},
+		{"padded", &mcpauth.AccessToken{ClientID: " app"}, map[string]string{}, []string{headerClientID}},
+		{"huge", &mcpauth.AccessToken{ClientID: strings.Repeat("a", maxIdentityValue+1)}, map[string]string{}, []string{headerClientID}},
+		{"scope with a space reads as two", &mcpauth.AccessToken{ClientID: "app", Scopes: []string{"read", "write admin", `q"`, "é", ""}},
 			map[string]string{headerClientID: "app", headerScopes: "read"}, []string{headerScopes}},
-		{"only bad scopes", &verify.AccessToken{ClientID: "app", Scopes: []string{"a b"}},
+		{"only bad scopes", &mcpauth.AccessToken{ClientID: "app", Scopes: []string{"a b"}},
 			map[string]string{headerClientID: "app"}, []string{headerScopes}},
 	}
 	for _, tt := range tests {

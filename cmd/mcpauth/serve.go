@@ -16,6 +16,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/sdkauth"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
@@ -150,7 +151,7 @@ type whoamiResult struct {
 
 // whoami returns the caller's AccessToken (never the raw token).
 func whoami(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, whoamiResult, error) {
-	var at *verify.AccessToken
+	var at *mcpauth.AccessToken
 	ok := false
 	if req != nil && req.Extra != nil {
 		at, ok = sdkauth.AccessTokenFrom(req.Extra.TokenInfo)
@@ -221,7 +222,7 @@ func (d *demoInfo) mint() (string, error) {
 // selfCheck waits until the verifier has loaded the demo JWKS from this
 // server and accepts the demo token, so that the printed command works at
 // once.
-func (d *demoInfo) selfCheck(ctx context.Context, v verify.TokenVerifier) error {
+func (d *demoInfo) selfCheck(ctx context.Context, v mcpauth.TokenVerifier) error {
 	ctx, cancel := context.WithTimeout(ctx, demoReadyTimeout)
 	defer cancel()
 	for {
@@ -229,7 +230,7 @@ func (d *demoInfo) selfCheck(ctx context.Context, v verify.TokenVerifier) error 
 		switch {
 		case err == nil:
 			return nil
-		case !errors.Is(err, verify.ErrKeySourceUnavailable):
+		case !errors.Is(err, mcpauth.ErrKeySourceUnavailable):
 			return fmt.Errorf("demo: the demo token does not verify: %w", err)
 		}
 		select {

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/static"
@@ -137,7 +138,7 @@ func runServer(command string, args []string, e env) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, cfg, nil); err != nil {
-		if errors.Is(err, errConfig) || errors.Is(err, verify.ErrInvalidConfig) {
+		if errors.Is(err, errConfig) || errors.Is(err, mcpauth.ErrInvalidConfig) {
 			return e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": "))
 		}
 		return e.failf(exitInternal, "%v", err)
@@ -200,7 +201,7 @@ func withFastMCPSettings(vars, fast map[string]string) (map[string]string, error
 		}
 	}
 	if _, err := verify.SettingsFromMap(verify.FastMCPEnvPrefix, fast); err != nil {
-		return nil, configErrorf("%s", strings.TrimPrefix(err.Error(), verify.ErrInvalidConfig.Error()+": "))
+		return nil, configErrorf("%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": "))
 	}
 	out := maps.Clone(vars)
 	for k, v := range fast {
@@ -298,7 +299,7 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 		}
 		tokens, err := static.LoadFile(staticFile)
 		if err != nil {
-			return nil, configErrorf("%s: %s", envStaticTokens, strings.TrimPrefix(err.Error(), verify.ErrInvalidConfig.Error()+": "))
+			return nil, configErrorf("%s: %s", envStaticTokens, strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": "))
 		}
 		cfg.mode, cfg.staticTokens = modeStatic, tokens
 	case hasKey:
@@ -465,7 +466,7 @@ type site struct {
 	baseURL     string
 	resource    string // baseURL + /mcp: the resource identifier and default audience
 	metadataURL string
-	verifier    verify.TokenVerifier
+	verifier    mcpauth.TokenVerifier
 	closeFn     func()
 	outcomes    *outcomeCounter
 	demo        *demoInfo
@@ -475,7 +476,7 @@ type site struct {
 // serve listens on cfg.addr, sends the listen URL (http://host:port) on
 // ready (if non-nil) once requests are answered, and serves until ctx ends;
 // it then shuts down gracefully and returns nil. Errors wrapping errConfig
-// or verify.ErrInvalidConfig are configuration mistakes.
+// or mcpauth.ErrInvalidConfig are configuration mistakes.
 func serve(ctx context.Context, cfg *serverConfig, ready chan<- string) error {
 	logger := cfg.logger
 	if logger == nil {
@@ -635,7 +636,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	}
 
 	var scopes []string
-	if sr, ok := st.verifier.(verify.ScopeRequirer); ok {
+	if sr, ok := st.verifier.(mcpauth.ScopeRequirer); ok {
 		scopes = sr.RequiredScopes()
 	}
 	meta, err := metadata.NewHandler(metadata.ProtectedResource{

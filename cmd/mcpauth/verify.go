@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -80,9 +81,9 @@ func runVerify(args []string, e env) int {
 // exitCodeFor maps a verification error to the documented exit code.
 func exitCodeFor(err error) int {
 	switch {
-	case errors.Is(err, verify.ErrKeySourceUnavailable):
+	case errors.Is(err, mcpauth.ErrKeySourceUnavailable):
 		return exitUnavailable
-	case errors.Is(err, verify.ErrInsufficientScope):
+	case errors.Is(err, mcpauth.ErrInsufficientScope):
 		return exitScope
 	default:
 		return exitInvalid

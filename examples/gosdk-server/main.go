@@ -17,6 +17,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/sdkauth"
@@ -40,7 +41,7 @@ type config struct {
 
 // newHandler returns the server's routes: the MCP endpoint at the resource's
 // path, protected by v, and its RFC 9728 metadata document.
-func newHandler(v verify.TokenVerifier, c config) (http.Handler, error) {
+func newHandler(v mcpauth.TokenVerifier, c config) (http.Handler, error) {
 	u, err := url.Parse(c.resource)
 	if err != nil || u.Path == "" || u.Path == "/" {
 		return nil, fmt.Errorf("resource %q must be an absolute URL with a path, such as https://mcp.example.com/mcp", c.resource)

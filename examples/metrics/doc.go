@@ -7,7 +7,7 @@
 //	mcpauth_auth_decisions_total{accepted, reason, status}   counter
 //	mcpauth_auth_decision_duration_seconds{accepted}         histogram
 //
-// reason and status come from small fixed sets (verify.Reason values, HTTP
+// reason and status come from small fixed sets (mcpauth.Reason values, HTTP
 // statuses), so the label cardinality is bounded; the client id is
 // deliberately not a label.
 //

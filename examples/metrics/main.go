@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/verify"
@@ -71,7 +72,7 @@ func (m *authMetrics) observe(_ *http.Request, o middleware.Outcome) {
 //
 // /metrics is not authenticated here; in production serve it on an internal
 // listener or protect it separately.
-func newHandler(v verify.TokenVerifier, reg *prometheus.Registry) (http.Handler, error) {
+func newHandler(v mcpauth.TokenVerifier, reg *prometheus.Registry) (http.Handler, error) {
 	if v == nil || reg == nil {
 		return nil, errors.New("a token verifier and a registry are required")
 	}
@@ -144,7 +145,7 @@ func run(ctx context.Context, addr string) error {
 
 // newVerifier returns a JWT verifier configured from MCPAUTH_JWT_*, or a
 // development verifier with static tokens when no key is configured.
-func newVerifier(addr string) (verify.TokenVerifier, error) {
+func newVerifier(addr string) (mcpauth.TokenVerifier, error) {
 	s, err := verify.SettingsFromEnv(verify.EnvPrefix)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
@@ -46,7 +47,7 @@ type store struct {
 
 // newHandler returns the API: /healthz in the open, /notes behind v with a
 // scope per method. opts are passed to middleware.New.
-func newHandler(v verify.TokenVerifier, opts ...middleware.Option) (http.Handler, error) {
+func newHandler(v mcpauth.TokenVerifier, opts ...middleware.Option) (http.Handler, error) {
 	if v == nil {
 		return nil, errors.New("no token verifier")
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -18,7 +19,7 @@ const scopeHello = "hello:read"
 
 // newHandler returns the server's routes, protected by v. opts are passed
 // to middleware.New after the server's own (tests add an observer).
-func newHandler(v verify.TokenVerifier, opts ...middleware.Option) (http.Handler, error) {
+func newHandler(v mcpauth.TokenVerifier, opts ...middleware.Option) (http.Handler, error) {
 	if v == nil {
 		return nil, errors.New("no token verifier")
 	}

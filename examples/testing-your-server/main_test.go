@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
@@ -81,7 +82,7 @@ type client struct {
 	last middleware.Outcome
 }
 
-func newClient(t *testing.T, v verify.TokenVerifier) *client {
+func newClient(t *testing.T, v mcpauth.TokenVerifier) *client {
 	t.Helper()
 	c := &client{}
 	h, err := newHandler(v,
@@ -158,39 +159,39 @@ func TestTokenTable(t *testing.T) {
 		token      string
 		wantStatus int
 		wantError  string // error parameter of WWW-Authenticate
-		wantReason verify.Reason
-		pemReason  verify.Reason // when the PEM verifier's reason differs
+		wantReason mcpauth.Reason
+		pemReason  mcpauth.Reason // when the PEM verifier's reason differs
 	}{
 		{"valid", valid, 200, "", "", ""},
 		{"no token", "", 401, "", middleware.ReasonNoCredentials, ""},
-		{"expired", mint(t, key, func(o *testkeys.TokenOptions) { o.ExpiresIn = -time.Hour }), 401, "invalid_token", verify.ReasonExpired, ""},
+		{"expired", mint(t, key, func(o *testkeys.TokenOptions) { o.ExpiresIn = -time.Hour }), 401, "invalid_token", mcpauth.ReasonExpired, ""},
 		{"not yet valid", mint(t, key, func(o *testkeys.TokenOptions) {
 			o.AdditionalClaims = map[string]any{"nbf": time.Now().Add(time.Hour).Unix()}
-		}), 401, "invalid_token", verify.ReasonNotYetValid, ""},
-		{"wrong audience", mint(t, key, func(o *testkeys.TokenOptions) { o.Audience = []string{"https://other.example.com"} }), 401, "invalid_token", verify.ReasonAudience, ""},
-		{"no audience", mint(t, key, func(o *testkeys.TokenOptions) { o.Audience = nil }), 401, "invalid_token", verify.ReasonAudience, ""},
-		{"wrong issuer", mint(t, key, func(o *testkeys.TokenOptions) { o.Issuer = "https://evil.example.com" }), 401, "invalid_token", verify.ReasonIssuer, ""},
-		{"missing scope", mint(t, key, func(o *testkeys.TokenOptions) { o.Scopes = []string{"hello:write"} }), 403, "insufficient_scope", verify.ReasonInsufficientScope, ""},
-		{"no scope at all", mint(t, key, func(o *testkeys.TokenOptions) { o.Scopes = nil }), 403, "insufficient_scope", verify.ReasonInsufficientScope, ""},
+		}), 401, "invalid_token", mcpauth.ReasonNotYetValid, ""},
+		{"wrong audience", mint(t, key, func(o *testkeys.TokenOptions) { o.Audience = []string{"https://other.example.com"} }), 401, "invalid_token", mcpauth.ReasonAudience, ""},
+		{"no audience", mint(t, key, func(o *testkeys.TokenOptions) { o.Audience = nil }), 401, "invalid_token", mcpauth.ReasonAudience, ""},
+		{"wrong issuer", mint(t, key, func(o *testkeys.TokenOptions) { o.Issuer = "https://evil.example.com" }), 401, "invalid_token", mcpauth.ReasonIssuer, ""},
+		{"missing scope", mint(t, key, func(o *testkeys.TokenOptions) { o.Scopes = []string{"hello:write"} }), 403, "insufficient_scope", mcpauth.ReasonInsufficientScope, ""},
+		{"no scope at all", mint(t, key, func(o *testkeys.TokenOptions) { o.Scopes = nil }), 403, "insufficient_scope", mcpauth.ReasonInsufficientScope, ""},
 		// The JWKS has no key with the foreign kid; the PEM verifier, with
 		// a single RSA key, refuses ES256 outright.
-		{"foreign key", mint(t, foreign, nil), 401, "invalid_token", verify.ReasonUnknownKey, verify.ReasonAlgorithm},
-		{"foreign key claiming our kid", mint(t, foreign, func(o *testkeys.TokenOptions) { o.KID = key.KeyID() }), 401, "invalid_token", verify.ReasonAlgorithm, ""},
-		{"foreign RSA key claiming our kid", mint(t, foreignRSA, func(o *testkeys.TokenOptions) { o.KID = key.KeyID() }), 401, "invalid_token", verify.ReasonSignature, ""},
+		{"foreign key", mint(t, foreign, nil), 401, "invalid_token", mcpauth.ReasonUnknownKey, mcpauth.ReasonAlgorithm},
+		{"foreign key claiming our kid", mint(t, foreign, func(o *testkeys.TokenOptions) { o.KID = key.KeyID() }), 401, "invalid_token", mcpauth.ReasonAlgorithm, ""},
+		{"foreign RSA key claiming our kid", mint(t, foreignRSA, func(o *testkeys.TokenOptions) { o.KID = key.KeyID() }), 401, "invalid_token", mcpauth.ReasonSignature, ""},
 		{"tampered payload", func() string {
 			parts := strings.Split(valid, ".")
 			return parts[0] + "." + forgedClaims + "." + parts[2]
-		}(), 401, "invalid_token", verify.ReasonSignature, ""},
+		}(), 401, "invalid_token", mcpauth.ReasonSignature, ""},
 		// An unsigned token has an empty signature segment.
-		{"alg none", unsigned + ".", 401, "invalid_token", verify.ReasonMalformed, ""},
-		{"alg none with a signature", unsigned + ".c2ln", 401, "invalid_token", verify.ReasonAlgorithm, ""},
-		{"not a JWT", "opaque-token", 401, "invalid_token", verify.ReasonMalformed, ""},
+		{"alg none", unsigned + ".", 401, "invalid_token", mcpauth.ReasonMalformed, ""},
+		{"alg none with a signature", unsigned + ".c2ln", 401, "invalid_token", mcpauth.ReasonAlgorithm, ""},
+		{"not a JWT", "opaque-token", 401, "invalid_token", mcpauth.ReasonMalformed, ""},
 	}
 
 	jwksV, _ := jwksVerifier(t, key)
 	setups := []struct {
 		name string
-		v    verify.TokenVerifier
+		v    mcpauth.TokenVerifier
 		pem  bool
 	}{
 		{"JWKS", jwksV, false},
@@ -260,7 +261,7 @@ func TestExpiryWithoutSleeping(t *testing.T) {
 			t.Fatalf("at +%v: status %d, want %d", s.at, got.status, s.wantStatus)
 		}
 	}
-	if c.last.Reason != verify.ReasonExpired {
+	if c.last.Reason != mcpauth.ReasonExpired {
 		t.Fatalf("reason %q, want expired", c.last.Reason)
 	}
 }
@@ -281,7 +282,7 @@ func TestKeyRotation(t *testing.T) {
 	if got := c.get(mint(t, newKey, nil)); got.status != 200 {
 		t.Fatalf("new key after rotation: %d %s", got.status, got.body)
 	}
-	if got := c.get(mint(t, oldKey, nil)); got.status != 401 || got.outcome.Reason != verify.ReasonUnknownKey {
+	if got := c.get(mint(t, oldKey, nil)); got.status != 401 || got.outcome.Reason != mcpauth.ReasonUnknownKey {
 		t.Fatalf("retired key: %d %q", got.status, got.outcome.Reason)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/verify"
+	"github.com/mcpauth/mcpauth"
 )
 
 // TestCasesAreWellFormed checks the table itself: unique names, a token
@@ -17,7 +17,7 @@ import (
 func TestCasesAreWellFormed(t *testing.T) {
 	f, cases := Cases(t)
 	seen := map[string]bool{}
-	reasons := map[verify.Reason]bool{}
+	reasons := map[mcpauth.Reason]bool{}
 	variants := map[Variant]bool{}
 	for _, c := range cases {
 		if c.Name == "" || seen[c.Name] {
@@ -38,10 +38,10 @@ func TestCasesAreWellFormed(t *testing.T) {
 			t.Errorf("%s: 400 for a token in b64token syntax", c.Name)
 		}
 	}
-	for _, r := range []verify.Reason{"", verify.ReasonMalformed, verify.ReasonTooLarge, verify.ReasonBadHeader,
-		verify.ReasonAlgorithm, verify.ReasonUnknownKey, verify.ReasonSignature, verify.ReasonBadClaims,
-		verify.ReasonExpired, verify.ReasonNotYetValid, verify.ReasonIssuedInFuture, verify.ReasonIssuer,
-		verify.ReasonAudience, verify.ReasonInsufficientScope} {
+	for _, r := range []mcpauth.Reason{"", mcpauth.ReasonMalformed, mcpauth.ReasonTooLarge, mcpauth.ReasonBadHeader,
+		mcpauth.ReasonAlgorithm, mcpauth.ReasonUnknownKey, mcpauth.ReasonSignature, mcpauth.ReasonBadClaims,
+		mcpauth.ReasonExpired, mcpauth.ReasonNotYetValid, mcpauth.ReasonIssuedInFuture, mcpauth.ReasonIssuer,
+		mcpauth.ReasonAudience, mcpauth.ReasonInsufficientScope} {
 		if !reasons[r] {
 			t.Errorf("no case with reason %q", r)
 		}

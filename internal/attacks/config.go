@@ -24,7 +24,7 @@ type ConfigCase struct {
 	// Env is the complete MCPAUTH_JWT_* environment ("NAME=value").
 	Env []string
 	// WantError is a substring of the error, which must match
-	// verify.ErrInvalidConfig; "mcpauth verify" exits with ExitUsage and
+	// mcpauth.ErrInvalidConfig; "mcpauth verify" exits with ExitUsage and
 	// prints it.
 	WantError string
 	// Secret is key material that must not be echoed in the error, or "".

@@ -1,6 +1,6 @@
 // Package attacks is mcpauth's shared table of attack tokens and hostile
 // requests, with the exact outcome each must produce at every layer: the
-// verifier's error class and [verify.Reason], the middleware's HTTP status and
+// verifier's error class and [mcpauth.Reason], the middleware's HTTP status and
 // RFC 6750 error code, and the exit code of "mcpauth verify".
 //
 // The table is built once per test by [Cases], which mints the tokens with
