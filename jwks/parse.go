@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/MicahParks/jwkset"
 )
@@ -30,84 +28,6 @@ type entry struct {
 	key  crypto.PublicKey // *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
 	algs algSet           // pinned algorithms, already intersected with Options.Algorithms
 	jwk  jwkset.JWK
-}
-
-// snapshot is an immutable parsed key set. Lookups read it without locks.
-type snapshot struct {
-	entries []*entry
-	byKID   map[string][]*entry
-	// kidless[id] is the key allowing id when kidlessN[id] == 1.
-	kidless  [numAlgs]*entry
-	kidlessN [numAlgs]int
-	fetched  time.Time
-	skipped  int
-}
-
-func newSnapshot(entries []*entry, skipped int, fetched time.Time) *snapshot {
-	s := &snapshot{
-		entries: entries,
-		byKID:   make(map[string][]*entry, len(entries)),
-		fetched: fetched,
-		skipped: skipped,
-	}
-	for _, e := range entries {
-		if e.kid != "" {
-			s.byKID[e.kid] = append(s.byKID[e.kid], e)
-		}
-		for id := range numAlgs {
-			if e.algs.has(id) {
-				s.kidless[id] = e
-				s.kidlessN[id]++
-			}
-		}
-	}
-	return s
-}
-
-// lookup finds the key for a token. It returns errUnknownKID only when kid
-// is non-empty and no key carries it; that is the one case that may trigger
-// a refresh. It does not allocate.
-func (s *snapshot) lookup(kid string, id algID) (crypto.PublicKey, error) {
-	if kid == "" {
-		switch s.kidlessN[id] {
-		case 0:
-			return nil, errNoKidlessKey
-		case 1:
-			return s.kidless[id].key, nil
-		default:
-			return nil, errAmbiguousNoKID
-		}
-	}
-	es, ok := s.byKID[kid]
-	if !ok {
-		return nil, errUnknownKID
-	}
-	var found *entry
-	n := 0
-	for _, e := range es {
-		if e.algs.has(id) {
-			found = e
-			n++
-		}
-	}
-	switch n {
-	case 0:
-		return nil, errAlgNotForKey
-	case 1:
-		return found.key, nil
-	default:
-		return nil, errAmbiguousKID
-	}
-}
-
-// kids returns the distinct key IDs, sorted.
-func (s *snapshot) kids() []string {
-	out := make([]string, 0, len(s.byKID))
-	for k := range s.byKID {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // skip records why one JWK Set member was ignored.
