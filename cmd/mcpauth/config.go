@@ -1,0 +1,336 @@
+package main
+
+// config.go decides the configuration of serve and proxy: flags and MCPAUTH_*
+// variables (and FastMCP's FASTMCP_SERVER_AUTH_JWT_* ones), validated into a
+// serverConfig, and which verifier mode runs.
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/static"
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// Variables read by serve and proxy besides the verify.EnvPrefix ones.
+const (
+	envAddr         = "MCPAUTH_ADDR"
+	envStaticTokens = "MCPAUTH_STATIC_TOKENS_FILE"
+	envAuthServers  = "MCPAUTH_AUTHORIZATION_SERVERS"
+	envLogLevel     = "MCPAUTH_LOG_LEVEL"
+	envUpstream     = "MCPAUTH_UPSTREAM" // proxy only
+	envBaseURL      = verify.EnvPrefix + "BASE_URL"
+	envAudience     = verify.EnvPrefix + "AUDIENCE"
+	envIssuer       = verify.EnvPrefix + "ISSUER"
+	envPublicKey    = verify.EnvPrefix + "PUBLIC_KEY"
+	envJWKSURI      = verify.EnvPrefix + "JWKS_URI"
+	envScopes       = verify.EnvPrefix + "REQUIRED_SCOPES"
+	envAlgorithm    = verify.EnvPrefix + "ALGORITHM"
+	envOwnPrefix    = "MCPAUTH_"
+)
+
+// defaultAddr is the listen address when neither -addr nor MCPAUTH_ADDR is set.
+const defaultAddr = "127.0.0.1:8080"
+
+// verifierMode says which verifier the server runs with.
+type verifierMode int
+
+const (
+	modeDemo   verifierMode = iota // ephemeral key, served and verified locally
+	modeJWT                        // MCPAUTH_JWT_PUBLIC_KEY or MCPAUTH_JWT_JWKS_URI
+	modeStatic                     // MCPAUTH_STATIC_TOKENS_FILE
+)
+
+func (m verifierMode) String() string {
+	switch m {
+	case modeJWT:
+		return "jwt"
+	case modeStatic:
+		return "static"
+	default:
+		return "demo"
+	}
+}
+
+// serverConfig is the validated configuration of serve or proxy.
+type serverConfig struct {
+	command      string // "serve" or "proxy"
+	addr         string
+	baseURL      string // MCPAUTH_JWT_BASE_URL without trailing slash; "" for the listen address
+	settings     verify.Settings
+	mode         verifierMode
+	staticTokens map[string]static.Token
+	authServers  []string // MCPAUTH_AUTHORIZATION_SERVERS; nil means the issuers
+	upstream     *url.URL // proxy only
+	logLevel     slog.Level
+
+	logger *slog.Logger
+	stdout io.Writer // demo banner
+
+	// Seams for tests; zero values mean time.Now and shutdownGrace.
+	now             func() time.Time
+	shutdownTimeout time.Duration
+}
+
+// errConfig marks errors that are configuration mistakes (exit 2).
+var errConfig = errors.New("configuration error")
+
+func configErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errConfig, fmt.Sprintf(format, args...))
+}
+
+// parseServerConfig reads flags and variables. On failure it prints one
+// line naming the flag or variable and returns done with the exit code.
+func parseServerConfig(command string, args []string, e env) (cfg *serverConfig, code int, done bool) {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addrFlag := fs.String("addr", "", "listen address host:port (default $"+envAddr+" or "+defaultAddr+")")
+	var upstreamFlag *string
+	if command == "proxy" {
+		upstreamFlag = fs.String("upstream", "", "URL of the upstream MCP endpoint (default $"+envUpstream+")")
+	}
+	fs.Usage = func() {
+		io.WriteString(e.stderr, commandHelp(command))
+		fs.PrintDefaults()
+		io.WriteString(e.stderr, envHelp(command))
+	}
+	if code, done := parseFlags(fs, args); done {
+		return nil, code, true
+	}
+	if fs.NArg() != 0 {
+		return nil, e.failf(exitUsage, "%s takes no arguments", command), true
+	}
+	vars, err := withFastMCPSettings(e.withPrefix(envOwnPrefix), e.withPrefix(verify.FastMCPEnvPrefix))
+	if err != nil {
+		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": ")), true
+	}
+	cfg, err = configFromEnv(command, vars, *addrFlag, flagValue(upstreamFlag))
+	if err != nil {
+		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": ")), true
+	}
+	cfg.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	cfg.stdout = e.stdout
+	return cfg, 0, false
+}
+
+func flagValue(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// withFastMCPSettings lets a FastMCP deployment's environment carry over:
+// FASTMCP_SERVER_AUTH_JWT_* variables (fast) are validated under their own
+// names and then read as the matching MCPAUTH_JWT_* ones. Setting both
+// families is an error, since one would silently shadow the other.
+func withFastMCPSettings(vars, fast map[string]string) (map[string]string, error) {
+	if len(fast) == 0 {
+		return vars, nil
+	}
+	for k := range vars {
+		if strings.HasPrefix(k, verify.EnvPrefix) {
+			return nil, configErrorf("both %s* and %s* variables are set (%s); use one family", verify.EnvPrefix, verify.FastMCPEnvPrefix, k)
+		}
+	}
+	if _, err := verify.SettingsFromMap(verify.FastMCPEnvPrefix, fast); err != nil {
+		return nil, configErrorf("%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": "))
+	}
+	out := maps.Clone(vars)
+	for k, v := range fast {
+		out[verify.EnvPrefix+strings.TrimPrefix(k, verify.FastMCPEnvPrefix)] = v
+	}
+	return out, nil
+}
+
+// configFromEnv validates the MCPAUTH_* variables (vars) and the flag
+// values (empty when not given, so that the variable applies). logger and
+// stdout are left for the caller.
+func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFlag string) (*serverConfig, error) {
+	known := []string{envAddr, envStaticTokens, envAuthServers, envLogLevel}
+	if command == "proxy" {
+		known = append(known, envUpstream)
+	}
+	names := make([]string, 0, len(vars))
+	for k := range vars {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		switch {
+		case strings.HasPrefix(k, verify.EnvPrefix) || slices.Contains(known, k):
+		case k == envUpstream:
+			return nil, configErrorf("%s is read only by mcpauth proxy; unset it for mcpauth %s", k, command)
+		default:
+			return nil, configErrorf("unknown environment variable %s (known: %s, and the %s* settings)", k, strings.Join(known, ", "), verify.EnvPrefix)
+		}
+	}
+	get := func(name string) string { return strings.TrimSpace(vars[name]) }
+
+	cfg := &serverConfig{command: command}
+	jwtVars := make(map[string]string)
+	for k, v := range vars {
+		if strings.HasPrefix(k, verify.EnvPrefix) {
+			jwtVars[k] = v
+		}
+	}
+	s, err := verify.SettingsFromMap(verify.EnvPrefix, jwtVars)
+	if err != nil {
+		return nil, err
+	}
+	cfg.settings = s
+
+	switch {
+	case addrFlag != "":
+		cfg.addr, err = checkAddr("-addr", addrFlag)
+	case get(envAddr) != "":
+		cfg.addr, err = checkAddr(envAddr, get(envAddr))
+	default:
+		cfg.addr = defaultAddr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if v := get(envLogLevel); v != "" {
+		if cfg.logLevel, err = parseLogLevel(v); err != nil {
+			return nil, configErrorf("%s: %v", envLogLevel, err)
+		}
+	}
+	if s.BaseURL != "" {
+		if cfg.baseURL, err = checkBaseURL(envBaseURL, s.BaseURL); err != nil {
+			return nil, err
+		}
+	}
+	if v := get(envAuthServers); v != "" {
+		for _, as := range strings.Split(v, ",") {
+			as = strings.TrimSpace(as)
+			if as == "" {
+				return nil, configErrorf("%s has an empty item", envAuthServers)
+			}
+			if err := checkPublicURL(envAuthServers, as); err != nil {
+				return nil, err
+			}
+			cfg.authServers = append(cfg.authServers, as)
+		}
+	}
+
+	set := func(name string) bool { return strings.TrimSpace(jwtVars[name]) != "" }
+	staticFile := get(envStaticTokens)
+	// An issuer alone selects JWT verification too: the JWK Set URL is then
+	// discovered from the issuer's metadata (verify.NewJWTVerifier).
+	hasKey := s.PublicKey != "" || s.JWKSURI != "" || len(s.Issuers) > 0
+	switch {
+	case staticFile != "" && hasKey:
+		return nil, configErrorf("%s and the JWT key settings (%s, %s) are mutually exclusive; set one", envStaticTokens, envPublicKey, envJWKSURI)
+	case staticFile != "":
+		// Static tokens have no signature, issuer or audience: a setting
+		// for those would look checked while it is not.
+		for _, k := range slices.Sorted(maps.Keys(jwtVars)) {
+			if set(k) && k != envBaseURL && k != envScopes {
+				return nil, configErrorf("%s cannot be used with %s (static tokens have no key, issuer or audience); only %s and %s apply", k, envStaticTokens, envBaseURL, envScopes)
+			}
+		}
+		tokens, err := static.LoadFile(staticFile)
+		if err != nil {
+			return nil, configErrorf("%s: %s", envStaticTokens, strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": "))
+		}
+		cfg.mode, cfg.staticTokens = modeStatic, tokens
+	case hasKey:
+		if len(s.Issuers) == 0 {
+			return nil, configErrorf("%s is required with %s or %s", envIssuer, envJWKSURI, envPublicKey)
+		}
+		if cfg.authServers == nil {
+			for _, iss := range s.Issuers {
+				if err := checkPublicURL(envIssuer, iss); err != nil {
+					return nil, configErrorf("%s %q cannot be advertised as an authorization server (not an http or https URL); set %s", envIssuer, iss, envAuthServers)
+				}
+			}
+		}
+		cfg.mode = modeJWT
+	case command == "proxy":
+		return nil, configErrorf("no verifier configured: set %s (or %s) and %s, or %s", envJWKSURI, envPublicKey, envIssuer, envStaticTokens)
+	default:
+		// Demo: audience and algorithm are the demo's own; a value for them
+		// means a production key source was forgotten.
+		for _, k := range []string{envAudience, envAlgorithm} {
+			if set(k) {
+				return nil, configErrorf("%s is set but no key source is: set %s, %s or %s (or unset %s to run the demo)", k, envJWKSURI, envPublicKey, envIssuer, k)
+			}
+		}
+		cfg.mode = modeDemo
+	}
+
+	if command == "proxy" {
+		raw, name := upstreamFlag, "-upstream"
+		if raw == "" {
+			raw, name = get(envUpstream), envUpstream
+		}
+		if raw == "" {
+			return nil, configErrorf("the upstream MCP server is required: set %s or -upstream", envUpstream)
+		}
+		if cfg.upstream, err = checkUpstream(name, raw); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+// parseLogLevel accepts debug, info, warn and error in any letter case.
+func parseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("%q is not one of debug, info, warn, error", s)
+}
+
+// envHelp documents every variable serve or proxy reads.
+func envHelp(command string) string {
+	var b strings.Builder
+	b.WriteString("\nEnvironment (a flag wins over its variable; an unknown MCPAUTH_* variable is an error):\n")
+	row := func(name, desc string) { fmt.Fprintf(&b, "  %-38s %s\n", name, desc) }
+	row(envAddr, "listen address host:port (default "+defaultAddr+"; 0.0.0.0:8080 in a container)")
+	if command == "proxy" {
+		row(envUpstream, "URL of the upstream MCP endpoint, http or https (required)")
+	}
+	row(envLogLevel, "debug, info (default), warn or error; logs go to stderr")
+	row(envAuthServers, "authorization servers in the metadata, comma-separated (default: the issuers)")
+	row(envStaticTokens, "JSON file of static tokens {token: {client_id, scopes, expires_at, sub}};")
+	row("", "development only; excludes the JWT key, issuer and audience settings")
+	row(envPublicKey, "PEM public key or certificate (or the HMAC secret for HS*)")
+	row(envJWKSURI, "JWK Set URL (https; plain http only on loopback)")
+	row(envIssuer, "accepted issuers, comma-separated; required with a key; alone, the JWKS is discovered from its metadata")
+	row(envAudience, "accepted audiences, comma-separated (default: the resource URL, BASE_URL/mcp)")
+	row(envAlgorithm, "algorithm allow-list, comma-separated (default: by key type)")
+	row(envScopes, "scopes every token must grant, comma- or space-separated")
+	row(envBaseURL, "public base URL (default http:// + the listen address); resource = BASE_URL/mcp")
+	row(verify.EnvPrefix+"LEEWAY", "clock skew for exp, nbf, iat as a Go duration (default 30s; 0s for none)")
+	row(verify.EnvPrefix+"MAX_TOKEN_BYTES", "token size cap in bytes (default 16384)")
+	row(verify.EnvPrefix+"REQUIRE_AT_JWT", "true to require typ at+jwt (RFC 9068)")
+	row(verify.EnvPrefix+"JWKS_REFRESH_INTERVAL", "JWK Set refresh period, Go duration (default 1h)")
+	row(verify.EnvPrefix+"JWKS_REFRESH_RATE_LIMIT", "minimum time between refreshes for unknown kids (default 30s)")
+	row(verify.EnvPrefix+"JWKS_TIMEOUT", "timeout of one JWK Set fetch (default 10s)")
+	row(verify.EnvPrefix+"JWKS_MAX_BODY_BYTES", "JWK Set size cap in bytes (default 1 MiB)")
+	row(verify.EnvPrefix+"INSECURE_ALLOW_HTTP_JWKS", "true to allow a plain-http JWKS on a non-loopback host")
+	row(verify.EnvPrefix+"CACHE_SIZE", "verified-token cache entries (default: no cache)")
+	row(verify.EnvPrefix+"CACHE_MAX_AGE", "how long a cached token is served at most, Go duration (default 5m)")
+	if command == "proxy" {
+		b.WriteString(proxyHeadersHelp)
+	}
+	return b.String()
+}

@@ -1,0 +1,146 @@
+package main
+
+// demo.go is the demo mode of "mcpauth serve": an ephemeral key published at
+// the demo JWKS path, a token for it, a self-check and the banner.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/testkeys"
+)
+
+// Demo mode.
+const (
+	// demoJWKSPath serves the demo's ephemeral public key.
+	demoJWKSPath = testkeys.JWKSPath
+	// demoScope is required (and granted to the demo token) in demo mode
+	// unless MCPAUTH_JWT_REQUIRED_SCOPES says otherwise.
+	demoScope = "mcp:tools"
+	// demoReadyTimeout bounds the demo's self-check of its own token.
+	demoReadyTimeout = 10 * time.Second
+)
+
+// Demo identity.
+const (
+	demoClientID = "mcpauth-demo"
+	demoSubject  = "demo-user"
+	demoLifetime = time.Hour
+)
+
+// demoInfo is the demo's ephemeral key and its token.
+type demoInfo struct {
+	key      *testkeys.RSAKeyPair
+	issuer   string
+	audience string
+	scopes   []string
+	token    string
+}
+
+// newDemo makes the ephemeral key and the handler publishing it.
+func newDemo(st *site) (*demoInfo, http.Handler, error) {
+	kp, err := testkeys.GenerateRSAKeyPair()
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: generating the key: %w", err)
+	}
+	h, err := testkeys.JWKSHandler(kp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo: building the JWKS: %w", err)
+	}
+	return &demoInfo{key: kp, issuer: st.baseURL, audience: st.resource}, h, nil
+}
+
+// mint makes the demo token: an RFC 9068 access token for the resource.
+func (d *demoInfo) mint() (string, error) {
+	return d.key.CreateToken(testkeys.TokenOptions{
+		Subject:          demoSubject,
+		Issuer:           d.issuer,
+		Audience:         []string{d.audience},
+		Scopes:           d.scopes,
+		ExpiresIn:        demoLifetime,
+		Header:           map[string]any{"typ": "at+jwt"},
+		AdditionalClaims: map[string]any{"client_id": demoClientID},
+	})
+}
+
+// selfCheck waits until the verifier has loaded the demo JWKS from this
+// server and accepts the demo token, so that the printed command works at
+// once.
+func (d *demoInfo) selfCheck(ctx context.Context, v mcpauth.TokenVerifier) error {
+	ctx, cancel := context.WithTimeout(ctx, demoReadyTimeout)
+	defer cancel()
+	for {
+		_, err := v.VerifyToken(ctx, d.token)
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, mcpauth.ErrKeySourceUnavailable):
+			return fmt.Errorf("demo: the demo token does not verify: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("demo: the server's own JWKS did not load within %s: %w", demoReadyTimeout, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// demoRequestBody calls whoami without a session: the server is stateless.
+const demoRequestBody = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`
+
+// demoProtocolVersion is sent in the demo request's MCP-Protocol-Version.
+const demoProtocolVersion = "2025-11-25"
+
+// demoCurl returns a shell command that calls whoami at endpoint.
+func demoCurl(endpoint, token string) string {
+	return strings.Join([]string{
+		"curl", "-sS", shellQuote(endpoint),
+		"-H", shellQuote("Authorization: Bearer " + token),
+		"-H", shellQuote("Content-Type: application/json"),
+		"-H", shellQuote("Accept: application/json, text/event-stream"),
+		"-H", shellQuote("MCP-Protocol-Version: " + demoProtocolVersion),
+		"-d", shellQuote(demoRequestBody),
+	}, " ")
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// printBanner prints the demo's endpoints, token and curl command. This is
+// the only place a token is ever printed: handing it out is the demo's
+// point.
+func (d *demoInfo) printBanner(w io.Writer, st *site) {
+	if w == nil {
+		return
+	}
+	fmt.Fprintf(w, `mcpauth serve: demo mode. No verifier is configured, so the server made an
+ephemeral RSA key, publishes it at %s and verifies tokens
+against that JWKS exactly as it would against an identity provider's.
+
+  MCP endpoint  %s
+  Metadata      %s
+  Issuer        %s
+  Audience      %s
+  Scopes        %s
+
+Token for client %q (valid for one hour):
+
+%s
+
+Call the whoami tool:
+
+%s
+
+Without the Authorization header, with an expired token or with a token for
+another audience the server answers 401 with WWW-Authenticate.
+`, st.listenURL+demoJWKSPath, st.resource, st.metadataURL, d.issuer, d.audience,
+		strings.Join(d.scopes, " "), demoClientID, d.token, demoCurl(st.resource, d.token))
+}

@@ -1,0 +1,174 @@
+package main
+
+// routes.go decides which verifier and which routes a server has: the
+// protected MCP endpoint, health, RFC 9728 metadata and the demo JWKS.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/metadata"
+	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/static"
+	"github.com/mcpauth/mcpauth/verify"
+)
+
+// Routes besides the metadata.
+const (
+	// mcpPath is the MCP endpoint, appended to the base URL.
+	mcpPath    = "/mcp"
+	healthPath = "/healthz"
+)
+
+// site is everything built from the configuration once the listen address
+// is known.
+type site struct {
+	listenURL   string
+	baseURL     string
+	resource    string // baseURL + /mcp: the resource identifier and default audience
+	metadataURL string
+	verifier    mcpauth.TokenVerifier
+	closeFn     func()
+	outcomes    *outcomeCounter
+	demo        *demoInfo
+	handler     http.Handler
+}
+
+// newSite builds the verifier and the routes.
+func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listenURL string) (*site, error) {
+	st := &site{listenURL: listenURL, baseURL: cfg.baseURL, closeFn: func() {}, outcomes: newOutcomeCounter(logger)}
+	if st.baseURL == "" {
+		st.baseURL = listenURL
+	}
+	st.resource = st.baseURL + mcpPath
+	var err error
+	if st.metadataURL, err = metadata.WellKnownURL(st.resource); err != nil {
+		return nil, configErrorf("%s: %v", envBaseURL, err)
+	}
+	metaPath, _ := metadata.Path(st.resource)
+	// checkBaseURL allows only path characters that need no escaping.
+	resourcePath := mcpPath
+	if u, err := url.Parse(st.resource); err == nil {
+		resourcePath = u.Path
+	}
+
+	authServers := cfg.authServers
+	var jwksHandler http.Handler
+	switch cfg.mode {
+	case modeStatic:
+		logger.Warn("mcpauth: using static tokens; they are for development only, use JWT verification in production",
+			slog.String("file_variable", envStaticTokens), slog.Int("tokens", len(cfg.staticTokens)))
+		opts := []static.Option{static.WithRequiredScopes(cfg.settings.RequiredScopes...)}
+		if cfg.now != nil {
+			opts = append(opts, static.WithClock(cfg.now))
+		}
+		v, err := static.NewTokenVerifier(cfg.staticTokens, opts...)
+		if err != nil {
+			return nil, configErrorf("%s: %v", envStaticTokens, err)
+		}
+		st.verifier = v
+	case modeJWT, modeDemo:
+		s := cfg.settings
+		if cfg.mode == modeDemo {
+			d, h, err := newDemo(st)
+			if err != nil {
+				return nil, err
+			}
+			st.demo, jwksHandler = d, h
+			s.JWKSURI = listenURL + demoJWKSPath
+			s.Issuers = []string{st.baseURL}
+			if len(s.RequiredScopes) == 0 {
+				s.RequiredScopes = []string{demoScope}
+			}
+			d.scopes = s.RequiredScopes
+			// The key is this process's own; reaching it over plain http
+			// on a non-loopback listen address is no risk.
+			if u, _ := url.Parse(listenURL); !isLoopbackHost(u.Hostname()) {
+				s.InsecureAllowHTTPJWKS = true
+			}
+		}
+		if len(s.Audiences) == 0 {
+			s.Audiences = []string{st.resource}
+		}
+		if authServers == nil {
+			authServers = s.Issuers
+		}
+		opts := []verify.Option{verify.WithLogger(logger), verify.WithContext(ctx)}
+		if cfg.now != nil {
+			opts = append(opts, verify.WithClock(cfg.now))
+		}
+		v, err := verify.NewJWTVerifier(s, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("%s* settings: %w", verify.EnvPrefix, err)
+		}
+		st.verifier, st.closeFn = v, func() { v.Close() }
+		if st.demo != nil {
+			if st.demo.token, err = st.demo.mint(); err != nil {
+				v.Close()
+				return nil, fmt.Errorf("demo: minting the token: %w", err)
+			}
+		}
+	}
+
+	var scopes []string
+	if sr, ok := st.verifier.(mcpauth.ScopeRequirer); ok {
+		scopes = sr.RequiredScopes()
+	}
+	meta, err := metadata.NewHandler(metadata.ProtectedResource{
+		Resource:               st.resource,
+		AuthorizationServers:   authServers,
+		ScopesSupported:        scopes,
+		BearerMethodsSupported: []string{"header"},
+	})
+	if err != nil {
+		st.closeFn()
+		return nil, configErrorf("protected resource metadata: %v", err)
+	}
+
+	authn := middleware.New(st.verifier,
+		middleware.WithResourceMetadata(st.metadataURL),
+		middleware.WithCORSPreflight(),
+		middleware.WithLogger(logger),
+		middleware.WithObserver(st.outcomes.observe),
+	)
+	var endpoint http.Handler
+	if cfg.command == "proxy" {
+		endpoint = newProxy(cfg.upstream, resourcePath, logger)
+	} else {
+		endpoint = newMCPHandler(logger, cfg.baseURL != "" && !isLoopbackHost(hostnameOf(cfg.baseURL)))
+	}
+	protected := withCORS(authn(answerPreflight(endpoint)))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc(healthPath, health)
+	mux.Handle(metaPath, meta)
+	if metaPath != metadata.WellKnownPrefix {
+		mux.Handle(metadata.WellKnownPrefix, meta)
+	}
+	if jwksHandler != nil {
+		mux.Handle(demoJWKSPath, jwksHandler)
+	}
+	mux.Handle(resourcePath, protected)
+	if cfg.command == "proxy" {
+		mux.Handle(resourcePath+"/", protected)
+	}
+	st.handler = mux
+	return st, nil
+}
+
+// health answers GET and HEAD with 200 and no authentication.
+func health(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, "ok\n")
+}

@@ -1,0 +1,123 @@
+package main
+
+// urls.go decides which URLs and addresses are acceptable: listen addresses,
+// the public base URL, authorization servers and the proxy's upstream.
+
+import (
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// checkAddr validates a host:port listen address.
+func checkAddr(name, addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", configErrorf("%s %q is not host:port (for example 127.0.0.1:8080 or :8080)", name, addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", configErrorf("%s %q: port %q is not a number from 0 to 65535", name, addr, port)
+	}
+	if strings.ContainsAny(host, " /\\@") {
+		return "", configErrorf("%s %q: %q is not a host name or IP address", name, addr, host)
+	}
+	return addr, nil
+}
+
+// checkPublicURL accepts an absolute http or https URL with a host and no
+// user information, fragment or characters that cannot be quoted in a
+// challenge.
+func checkPublicURL(name, raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return configErrorf("%s %q is not a URL", name, raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return configErrorf("%s %q is not an absolute http or https URL", name, raw)
+	case u.Opaque != "" || u.Hostname() == "":
+		return configErrorf("%s %q has no host", name, raw)
+	case u.User != nil:
+		return configErrorf("%s must not contain user information", name)
+	case strings.Contains(raw, "#"):
+		return configErrorf("%s %q must not contain a fragment", name, raw)
+	case strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r > '~' || r == '"' || r == '\\' }):
+		return configErrorf("%s %q contains a space, quote, backslash, control or non-ASCII character", name, raw)
+	}
+	return nil
+}
+
+// checkBaseURL validates the public base URL and returns it without a
+// trailing slash. Its path, if any, prefixes the routes, so it is limited to
+// characters that need no escaping.
+func checkBaseURL(name, raw string) (string, error) {
+	if err := checkPublicURL(name, raw); err != nil {
+		return "", err
+	}
+	u, _ := url.Parse(raw)
+	if u.RawQuery != "" || u.ForceQuery {
+		return "", configErrorf("%s %q must not have a query", name, raw)
+	}
+	p := strings.TrimSuffix(u.Path, "/")
+	if p != "" {
+		for seg := range strings.SplitSeq(p[1:], "/") {
+			if seg == "" || seg == "." || seg == ".." || strings.ContainsFunc(seg, func(r rune) bool {
+				return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~", r))
+			}) {
+				return "", configErrorf("%s %q: the path may only hold segments of letters, digits and -._~", name, raw)
+			}
+		}
+	}
+	return u.Scheme + "://" + u.Host + p, nil
+}
+
+// checkUpstream validates the proxy's upstream URL.
+func checkUpstream(name, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, configErrorf("%s %q is not a URL", name, raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, configErrorf("%s %q is not an absolute http or https URL", name, raw)
+	case u.Opaque != "" || u.Hostname() == "":
+		return nil, configErrorf("%s %q has no host", name, raw)
+	case u.User != nil:
+		return nil, configErrorf("%s must not contain user information", name)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, configErrorf("%s %q must not have a query or fragment", name, raw)
+	}
+	return u, nil
+}
+
+// dialableAddr returns a host:port at which this process can reach the
+// listener: an unspecified address (0.0.0.0, ::) becomes 127.0.0.1.
+func dialableAddr(a net.Addr) string {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	ip := ap.Addr().Unmap()
+	if ip.IsUnspecified() {
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	return netip.AddrPortFrom(ip, ap.Port()).String()
+}
+
+// isLoopbackHost reports whether host (a name or IP, no port) is loopback.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// hostnameOf returns the host name (no port) of an absolute URL.
+func hostnameOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
