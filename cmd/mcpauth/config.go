@@ -259,12 +259,8 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	case command == "proxy":
 		return nil, configErrorf("no verifier configured: set %s (or %s) and %s, or %s", envJWKSURI, envPublicKey, envIssuer, envStaticTokens)
 	default:
-		// Demo: audience and algorithm are the demo's own; a value for them
-		// means a production key source was forgotten.
-		for _, k := range []string{envAudience, envAlgorithm} {
-			if set(k) {
-				return nil, configErrorf("%s is set but no key source is: set %s, %s or %s (or unset %s to run the demo)", k, envJWKSURI, envPublicKey, envIssuer, k)
-			}
+		if err := checkDemoVariables(set); err != nil {
+			return nil, err
 		}
 		cfg.mode = modeDemo
 	}

@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/verify"
 )
 
 // Demo mode.
@@ -54,6 +56,37 @@ func newDemo(st *site) (*demoInfo, http.Handler, error) {
 		return nil, nil, fmt.Errorf("demo: building the JWKS: %w", err)
 	}
 	return &demoInfo{key: kp, issuer: st.baseURL, audience: st.resource}, h, nil
+}
+
+// checkDemoVariables refuses, in demo mode, the settings that only make
+// sense with a production key source: audience and algorithm are the
+// demo's own, so a value for them means a key source was forgotten.
+func checkDemoVariables(set func(name string) bool) error {
+	for _, k := range []string{envAudience, envAlgorithm} {
+		if set(k) {
+			return configErrorf("%s is set but no key source is: set %s, %s or %s (or unset %s to run the demo)", k, envJWKSURI, envPublicKey, envIssuer, k)
+		}
+	}
+	return nil
+}
+
+// verifierSettings returns s changed to verify the demo's tokens: the
+// demo's JWKS on this server (listenURL), issuer = the base URL, the
+// required scopes (demoScope unless configured), which the demo token
+// then grants.
+func (d *demoInfo) verifierSettings(s verify.Settings, listenURL string) verify.Settings {
+	s.JWKSURI = listenURL + demoJWKSPath
+	s.Issuers = []string{d.issuer}
+	if len(s.RequiredScopes) == 0 {
+		s.RequiredScopes = []string{demoScope}
+	}
+	d.scopes = s.RequiredScopes
+	// The key is this process's own; reaching it over plain http on a
+	// non-loopback listen address is no risk.
+	if u, _ := url.Parse(listenURL); !isLoopbackHost(u.Hostname()) {
+		s.InsecureAllowHTTPJWKS = true
+	}
+	return s
 }
 
 // mint makes the demo token: an RFC 9068 access token for the resource.

@@ -80,17 +80,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 				return nil, err
 			}
 			st.demo, jwksHandler = d, h
-			s.JWKSURI = listenURL + demoJWKSPath
-			s.Issuers = []string{st.baseURL}
-			if len(s.RequiredScopes) == 0 {
-				s.RequiredScopes = []string{demoScope}
-			}
-			d.scopes = s.RequiredScopes
-			// The key is this process's own; reaching it over plain http
-			// on a non-loopback listen address is no risk.
-			if u, _ := url.Parse(listenURL); !isLoopbackHost(u.Hostname()) {
-				s.InsecureAllowHTTPJWKS = true
-			}
+			s = d.verifierSettings(s, listenURL)
 		}
 		if len(s.Audiences) == 0 {
 			s.Audiences = []string{st.resource}
