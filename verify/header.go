@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // maxKIDBytes bounds the kid header; real key ids are short.
@@ -45,11 +46,11 @@ type headerMembers struct {
 const maxInlineHeaderNames = 16
 
 // scanHeader reads a JOSE header with the same strictness as
-// parseStrictJSON (the nested values of members such as jwk are fully
+// strictjson.ParseObject (the nested values of members such as jwk are fully
 // validated) but without building a map.
 func scanHeader(s string) (headerMembers, error) {
 	var m headerMembers
-	p, err := openObject(s)
+	p, err := strictjson.Open(s)
 	if err != nil {
 		return m, err
 	}
@@ -59,7 +60,7 @@ func scanHeader(s string) (headerMembers, error) {
 		spill  map[string]struct{}
 	)
 	for first := true; ; first = false {
-		name, more, err := p.nextMember(first)
+		name, more, err := p.NextMember(first)
 		if err != nil {
 			return m, err
 		}
@@ -67,10 +68,10 @@ func scanHeader(s string) (headerMembers, error) {
 			break
 		}
 		if slices.Contains(inline[:n], name) {
-			return m, errDuplicateName
+			return m, strictjson.ErrDuplicateName
 		}
 		if _, dup := spill[name]; dup {
-			return m, errDuplicateName
+			return m, strictjson.ErrDuplicateName
 		}
 		if n < len(inline) {
 			inline[n] = name
@@ -81,24 +82,24 @@ func scanHeader(s string) (headerMembers, error) {
 			}
 			spill[name] = struct{}{}
 		}
-		if err := p.colon(); err != nil {
+		if err := p.Colon(); err != nil {
 			return m, err
 		}
 		var hv headerValue
-		p.ws()
-		switch {
-		case p.i < len(p.s) && p.s[p.i] == '"':
+		p.SkipSpace()
+		switch c, _ := p.Peek(); c {
+		case '"':
 			hv.kind = '"'
-			if hv.str, err = p.str(); err != nil {
+			if hv.str, err = p.ReadString(); err != nil {
 				return m, err
 			}
-		case p.i < len(p.s) && p.s[p.i] == 't':
+		case 't':
 			hv.kind = 't'
-			if err := p.literal("true"); err != nil {
+			if err := p.Literal("true"); err != nil {
 				return m, err
 			}
 		default:
-			if _, err := p.value(1); err != nil {
+			if _, err := p.Value(1); err != nil {
 				return m, err
 			}
 		}
@@ -126,7 +127,7 @@ func scanHeader(s string) (headerMembers, error) {
 			}
 		}
 	}
-	return m, p.finish()
+	return m, p.Finish()
 }
 
 // parseHeader checks the decoded JOSE header. Key-pointing members (jku,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // maxMaxTokenBytes bounds Settings.MaxTokenBytes.
@@ -326,7 +327,7 @@ func (v *JWTVerifier) verify(ctx context.Context, token string, tok []byte, sc *
 	if !ok {
 		return nil, invalid(mcpauth.ReasonMalformed, "the payload is not unpadded base64url")
 	}
-	claims, err := parseStrictJSON(string(payload))
+	claims, err := strictjson.ParseObject(string(payload))
 	if err != nil {
 		return nil, &mcpauth.InvalidTokenError{Reason: mcpauth.ReasonMalformed, Detail: "the claims are not a valid JSON object", Err: err}
 	}

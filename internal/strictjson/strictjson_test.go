@@ -1,4 +1,4 @@
-package verify
+package strictjson
 
 import (
 	"encoding/json"
@@ -18,26 +18,26 @@ func TestParseStrictObject(t *testing.T) {
 		{"plain", `{"a":1,"b":"x","c":[1,{"d":null}],"e":true}`, nil},
 		{"paired surrogate", `{"a":"\ud83d\ude00"}`, nil},
 		{"escaped backslash before u", `{"a":"\\ud800"}`, nil},
-		{"duplicate", `{"a":1,"a":1}`, errDuplicateName},
-		{"nested duplicate", `{"a":{"b":1,"b":2}}`, errDuplicateName},
-		{"duplicate in array member", `{"a":[{"b":1,"b":2}]}`, errDuplicateName},
-		{"invalid utf8", "{\"a\":\"\xff\"}", errInvalidUTF8},
-		{"lone high", `{"a":"\ud800"}`, errLoneSurrogate},
-		{"lone high at end", `{"a":"\ud800`, errLoneSurrogate},
-		{"lone low", `{"a":"\udfff"}`, errLoneSurrogate},
-		{"high then non-low", `{"a":"\ud800\u0041"}`, errLoneSurrogate},
-		{"bad escape", `{"a":"\u12"}`, errMalformedJSON},
-		{"array", `[1]`, errNotObject},
-		{"string", `"a"`, errNotObject},
-		{"trailing", `{} {}`, errTrailingData},
-		{"trailing garbage", `{}x`, errTrailingData},
-		{"unterminated", `{"a":1`, errMalformedJSON},
-		{"objects too deep", strings.Repeat(`{"a":`, 20) + "1" + strings.Repeat("}", 20), errTooDeep},
-		{"too deep", `{"a":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}`, errTooDeep},
+		{"duplicate", `{"a":1,"a":1}`, ErrDuplicateName},
+		{"nested duplicate", `{"a":{"b":1,"b":2}}`, ErrDuplicateName},
+		{"duplicate in array member", `{"a":[{"b":1,"b":2}]}`, ErrDuplicateName},
+		{"invalid utf8", "{\"a\":\"\xff\"}", ErrInvalidUTF8},
+		{"lone high", `{"a":"\ud800"}`, ErrLoneSurrogate},
+		{"lone high at end", `{"a":"\ud800`, ErrLoneSurrogate},
+		{"lone low", `{"a":"\udfff"}`, ErrLoneSurrogate},
+		{"high then non-low", `{"a":"\ud800\u0041"}`, ErrLoneSurrogate},
+		{"bad escape", `{"a":"\u12"}`, ErrMalformed},
+		{"array", `[1]`, ErrNotObject},
+		{"string", `"a"`, ErrNotObject},
+		{"trailing", `{} {}`, ErrTrailingData},
+		{"trailing garbage", `{}x`, ErrTrailingData},
+		{"unterminated", `{"a":1`, ErrMalformed},
+		{"objects too deep", strings.Repeat(`{"a":`, 20) + "1" + strings.Repeat("}", 20), ErrTooDeep},
+		{"too deep", `{"a":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}`, ErrTooDeep},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := parseStrictObject([]byte(tt.in))
+			m, err := ParseObject(tt.in)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v; want %v", err, tt.want)
 			}
@@ -46,7 +46,7 @@ func TestParseStrictObject(t *testing.T) {
 			}
 		})
 	}
-	m, err := parseStrictObject([]byte(`{"n":12345678901234567890}`))
+	m, err := ParseObject(`{"n":12345678901234567890}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +85,12 @@ func TestParseStrictObjectMatchesEncodingJSON(t *testing.T) {
 					stdErr = errors.New("trailing data")
 				}
 			}
-			got, err := parseStrictObject([]byte(in))
+			got, err := ParseObject(in)
 			if (err == nil) != (stdErr == nil) || (stdErr == nil && want == nil) {
 				if stdErr == nil && want == nil && err != nil {
 					return // "null" decodes into a nil map; not an object
 				}
-				t.Fatalf("parseStrictObject err = %v; encoding/json err = %v", err, stdErr)
+				t.Fatalf("ParseObject err = %v; encoding/json err = %v", err, stdErr)
 			}
 			if err != nil {
 				return
@@ -107,22 +107,22 @@ func TestParseStrictObjectEscapes(t *testing.T) {
 		name, in string
 		want     error
 	}{
-		{"duplicate through an escape", `{"alg":"RS256","\u0061lg":"none"}`, errDuplicateName},
-		{"duplicate through an escaped slash", `{"a/b":1,"a\/b":2}`, errDuplicateName},
+		{"duplicate through an escape", `{"alg":"RS256","\u0061lg":"none"}`, ErrDuplicateName},
+		{"duplicate through an escaped slash", `{"a/b":1,"a\/b":2}`, ErrDuplicateName},
 		{"distinct names", `{"ab":1,"a\u0062c":2}`, nil},
-		{"control character in a name", "{\"a\x1fb\":1}", errMalformedJSON},
-		{"escape at end", `{"a\`, errMalformedJSON},
-		{"lone low surrogate in a name", `{"\udc00":1}`, errLoneSurrogate},
+		{"control character in a name", "{\"a\x1fb\":1}", ErrMalformed},
+		{"escape at end", `{"a\`, ErrMalformed},
+		{"lone low surrogate in a name", `{"\udc00":1}`, ErrLoneSurrogate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseStrictObject([]byte(tt.in))
+			_, err := ParseObject(tt.in)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v; want %v", err, tt.want)
 			}
 		})
 	}
-	m, err := parseStrictObject([]byte(`{"s":"a\ud83d\ude00\n\u00e9\"","n\u0061me":1}`))
+	m, err := ParseObject(`{"s":"a\ud83d\ude00\n\u00e9\"","n\u0061me":1}`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package verify
+package strictjson
 
 import (
 	"encoding/json"
@@ -7,35 +7,34 @@ import (
 	"unicode/utf8"
 )
 
-// maxJSONDepth bounds nesting in headers and claims; access tokens are flat.
-const maxJSONDepth = 16
+// MaxDepth bounds nesting in headers and claims: JOSE headers and access
+// tokens are flat, so a deeper value is refused with [ErrTooDeep].
+const MaxDepth = 16
 
+// Errors returned by [ParseObject] and the [Parser] methods. They never quote
+// the input.
 var (
-	errInvalidUTF8   = errors.New("JSON is not valid UTF-8")
-	errLoneSurrogate = errors.New("JSON string has an unpaired UTF-16 surrogate escape")
-	errDuplicateName = errors.New("JSON object has a duplicate member name")
-	errNotObject     = errors.New("JSON value is not an object")
-	errTrailingData  = errors.New("JSON value is followed by trailing data")
-	errTooDeep       = errors.New("JSON value is nested too deeply")
-	errMalformedJSON = errors.New("malformed JSON")
+	ErrInvalidUTF8   = errors.New("JSON is not valid UTF-8")
+	ErrLoneSurrogate = errors.New("JSON string has an unpaired UTF-16 surrogate escape")
+	ErrDuplicateName = errors.New("JSON object has a duplicate member name")
+	ErrNotObject     = errors.New("JSON value is not an object")
+	ErrTrailingData  = errors.New("JSON value is followed by trailing data")
+	ErrTooDeep       = errors.New("JSON value is nested too deeply")
+	ErrMalformed     = errors.New("malformed JSON")
 )
 
-// parseStrictObject decodes a JSON object the way RFC 8725 asks for: UTF-8
-// only, no duplicate member names at any depth, no unpaired surrogate escapes
-// (which encoding/json would silently replace), no trailing data. Numbers are
-// kept as json.Number. The returned errors never quote the input.
-func parseStrictObject(raw []byte) (map[string]any, error) {
-	return parseStrictJSON(string(raw))
-}
-
-// parseStrictJSON is parseStrictObject over a string. Member names and
-// string values without escapes share s's memory.
+// ParseObject decodes a JSON object the way RFC 8725 asks for: UTF-8 only,
+// no duplicate member names at any depth, no unpaired surrogate escapes
+// (which encoding/json would silently replace), no trailing data, nesting at
+// most [MaxDepth]. Numbers are kept as json.Number. Member names and string
+// values without escapes share s's memory. The returned errors never quote
+// the input.
 //
 // The checks run in a fixed order, so an input with several faults always
 // gets the same error: invalid UTF-8 anywhere, then an unpaired surrogate
 // escape anywhere, then the first structural fault in document order.
-func parseStrictJSON(s string) (map[string]any, error) {
-	p, err := openObject(s)
+func ParseObject(s string) (map[string]any, error) {
+	p, err := Open(s)
 	if err != nil {
 		return nil, err
 	}
@@ -43,78 +42,90 @@ func parseStrictJSON(s string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.finish(); err != nil {
+	if err := p.Finish(); err != nil {
 		return nil, err
 	}
 	return obj, nil
 }
 
-// jsonParser is a strict, single-pass JSON reader over a string that has
-// already passed checkText. It implements RFC 8259's grammar exactly: no
-// comments, no trailing commas, no leading zeros, no control characters in
-// strings, whitespace limited to space, tab, CR and LF.
-type jsonParser struct {
+// Parser is a strict, single-pass JSON reader over a string, for callers
+// that act on members while reading (a JOSE header scan) instead of building
+// a map. [Open] checks the whole text first (UTF-8, surrogates). It
+// implements RFC 8259's grammar exactly: no comments, no trailing commas, no
+// leading zeros, no control characters in strings, whitespace limited to
+// space, tab, CR and LF.
+type Parser struct {
 	s string
 	i int
 }
 
-// openObject checks s's text and consumes the opening brace of the
-// top-level object.
-func openObject(s string) (jsonParser, error) {
+// Open checks s's text (valid UTF-8, paired surrogate escapes) and consumes
+// the opening brace of the top-level object. Read members with
+// [Parser.NextMember], [Parser.Colon] and a value method, then call
+// [Parser.Finish].
+func Open(s string) (Parser, error) {
 	if !utf8.ValidString(s) {
-		return jsonParser{}, errInvalidUTF8
+		return Parser{}, ErrInvalidUTF8
 	}
 	if err := checkSurrogates(s); err != nil {
-		return jsonParser{}, err
+		return Parser{}, err
 	}
-	p := jsonParser{s: s}
-	p.ws()
+	p := Parser{s: s}
+	p.SkipSpace()
 	if p.i >= len(s) {
-		return p, errMalformedJSON
+		return p, ErrMalformed
 	}
 	switch s[p.i] {
 	case '{':
 		p.i++
 		return p, nil
 	case '[':
-		return p, errNotObject
+		return p, ErrNotObject
 	}
 	// A scalar: a well-formed one is "not an object", anything else is
 	// malformed.
-	if _, err := p.value(1); err != nil {
-		return p, errMalformedJSON
+	if _, err := p.Value(1); err != nil {
+		return p, ErrMalformed
 	}
 	if p.i < len(s) && !isJSONSpace(s[p.i]) {
-		return p, errMalformedJSON
+		return p, ErrMalformed
 	}
-	return p, errNotObject
+	return p, ErrNotObject
 }
 
-// finish checks that only whitespace follows the top-level value.
-func (p *jsonParser) finish() error {
-	p.ws()
+// Finish checks that only whitespace follows the top-level value.
+func (p *Parser) Finish() error {
+	p.SkipSpace()
 	if p.i != len(p.s) {
-		return errTrailingData
+		return ErrTrailingData
 	}
 	return nil
 }
 
+// Peek returns the next byte without consuming it, and false at the end.
+func (p *Parser) Peek() (byte, bool) {
+	if p.i >= len(p.s) {
+		return 0, false
+	}
+	return p.s[p.i], true
+}
+
 func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// ws skips whitespace.
-func (p *jsonParser) ws() {
+// SkipSpace skips whitespace.
+func (p *Parser) SkipSpace() {
 	for p.i < len(p.s) && isJSONSpace(p.s[p.i]) {
 		p.i++
 	}
 }
 
-// nextMember reads, after an object's '{' (first) or after a member's
+// NextMember reads, after an object's '{' (first) or after a member's
 // value, either the end of the object (more false) or the next member's
-// name. The caller then checks the name and calls colon.
-func (p *jsonParser) nextMember(first bool) (name string, more bool, err error) {
-	p.ws()
+// name. The caller then checks the name and calls [Parser.Colon].
+func (p *Parser) NextMember(first bool) (name string, more bool, err error) {
+	p.SkipSpace()
 	if p.i >= len(p.s) {
-		return "", false, errMalformedJSON
+		return "", false, ErrMalformed
 	}
 	switch c := p.s[p.i]; {
 	case c == '}':
@@ -123,22 +134,22 @@ func (p *jsonParser) nextMember(first bool) (name string, more bool, err error) 
 	case first:
 	case c == ',':
 		p.i++
-		p.ws()
+		p.SkipSpace()
 	default:
-		return "", false, errMalformedJSON
+		return "", false, ErrMalformed
 	}
 	if p.i >= len(p.s) || p.s[p.i] != '"' {
-		return "", false, errMalformedJSON
+		return "", false, ErrMalformed
 	}
-	name, err = p.str()
+	name, err = p.ReadString()
 	return name, err == nil, err
 }
 
-// colon consumes the ':' between a member's name and value.
-func (p *jsonParser) colon() error {
-	p.ws()
+// Colon consumes the ':' between a member's name and value.
+func (p *Parser) Colon() error {
+	p.SkipSpace()
 	if p.i >= len(p.s) || p.s[p.i] != ':' {
-		return errMalformedJSON
+		return ErrMalformed
 	}
 	p.i++
 	return nil
@@ -146,9 +157,9 @@ func (p *jsonParser) colon() error {
 
 // object reads the members of an object whose '{' was consumed, nested at
 // depth (the top-level object is depth 1).
-func (p *jsonParser) object(depth int) (map[string]any, error) {
-	if depth > maxJSONDepth {
-		return nil, errTooDeep
+func (p *Parser) object(depth int) (map[string]any, error) {
+	if depth > MaxDepth {
+		return nil, ErrTooDeep
 	}
 	var obj map[string]any
 	if depth == 1 {
@@ -157,7 +168,7 @@ func (p *jsonParser) object(depth int) (map[string]any, error) {
 		obj = make(map[string]any)
 	}
 	for first := true; ; first = false {
-		name, more, err := p.nextMember(first)
+		name, more, err := p.NextMember(first)
 		if err != nil {
 			return nil, err
 		}
@@ -165,12 +176,12 @@ func (p *jsonParser) object(depth int) (map[string]any, error) {
 			return obj, nil
 		}
 		if _, dup := obj[name]; dup {
-			return nil, errDuplicateName
+			return nil, ErrDuplicateName
 		}
-		if err := p.colon(); err != nil {
+		if err := p.Colon(); err != nil {
 			return nil, err
 		}
-		v, err := p.value(depth)
+		v, err := p.Value(depth)
 		if err != nil {
 			return nil, err
 		}
@@ -178,16 +189,17 @@ func (p *jsonParser) object(depth int) (map[string]any, error) {
 	}
 }
 
-// value reads one value inside a container at depth: a string, a
-// json.Number, a bool, nil, []any or map[string]any.
-func (p *jsonParser) value(depth int) (any, error) {
-	p.ws()
+// Value reads one value inside a container at depth (the top-level object
+// is depth 1): a string, a json.Number, a bool, nil, []any or
+// map[string]any.
+func (p *Parser) Value(depth int) (any, error) {
+	p.SkipSpace()
 	if p.i >= len(p.s) {
-		return nil, errMalformedJSON
+		return nil, ErrMalformed
 	}
 	switch c := p.s[p.i]; c {
 	case '"':
-		return p.str()
+		return p.ReadString()
 	case '{':
 		p.i++
 		return p.object(depth + 1)
@@ -195,39 +207,39 @@ func (p *jsonParser) value(depth int) (any, error) {
 		p.i++
 		return p.array(depth + 1)
 	case 't':
-		return true, p.literal("true")
+		return true, p.Literal("true")
 	case 'f':
-		return false, p.literal("false")
+		return false, p.Literal("false")
 	case 'n':
-		return nil, p.literal("null")
+		return nil, p.Literal("null")
 	default:
 		if c == '-' || ('0' <= c && c <= '9') {
 			return p.number()
 		}
-		return nil, errMalformedJSON
+		return nil, ErrMalformed
 	}
 }
 
 // array reads the elements of an array whose '[' was consumed.
-func (p *jsonParser) array(depth int) ([]any, error) {
-	if depth > maxJSONDepth {
-		return nil, errTooDeep
+func (p *Parser) array(depth int) ([]any, error) {
+	if depth > MaxDepth {
+		return nil, ErrTooDeep
 	}
 	arr := []any{}
-	p.ws()
+	p.SkipSpace()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
 		return arr, nil
 	}
 	for {
-		v, err := p.value(depth)
+		v, err := p.Value(depth)
 		if err != nil {
 			return nil, err
 		}
 		arr = append(arr, v)
-		p.ws()
+		p.SkipSpace()
 		if p.i >= len(p.s) {
-			return nil, errMalformedJSON
+			return nil, ErrMalformed
 		}
 		switch p.s[p.i] {
 		case ',':
@@ -236,22 +248,22 @@ func (p *jsonParser) array(depth int) ([]any, error) {
 			p.i++
 			return arr, nil
 		default:
-			return nil, errMalformedJSON
+			return nil, ErrMalformed
 		}
 	}
 }
 
-// literal consumes the literal lit.
-func (p *jsonParser) literal(lit string) error {
+// Literal consumes the literal lit (true, false or null).
+func (p *Parser) Literal(lit string) error {
 	if !strings.HasPrefix(p.s[p.i:], lit) {
-		return errMalformedJSON
+		return ErrMalformed
 	}
 	p.i += len(lit)
 	return nil
 }
 
 // number reads a number per RFC 8259 §6 and keeps its text.
-func (p *jsonParser) number() (json.Number, error) {
+func (p *Parser) number() (json.Number, error) {
 	s, start := p.s, p.i
 	i := start
 	if i < len(s) && s[i] == '-' {
@@ -263,12 +275,12 @@ func (p *jsonParser) number() (json.Number, error) {
 	case i < len(s) && '1' <= s[i] && s[i] <= '9':
 		i = skipDigits(s, i)
 	default:
-		return "", errMalformedJSON
+		return "", ErrMalformed
 	}
 	if i < len(s) && s[i] == '.' {
 		i++
 		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			return "", errMalformedJSON
+			return "", ErrMalformed
 		}
 		i = skipDigits(s, i)
 	}
@@ -278,7 +290,7 @@ func (p *jsonParser) number() (json.Number, error) {
 			i++
 		}
 		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			return "", errMalformedJSON
+			return "", ErrMalformed
 		}
 		i = skipDigits(s, i)
 	}
@@ -293,9 +305,9 @@ func skipDigits(s string, i int) int {
 	return i
 }
 
-// str reads a string at its opening quote. Without escapes the result
-// shares the parser's memory.
-func (p *jsonParser) str() (string, error) {
+// ReadString reads a string at its opening quote. Without escapes the
+// result shares the parser's memory.
+func (p *Parser) ReadString() (string, error) {
 	s := p.s
 	start := p.i + 1
 	for i := start; i < len(s); i++ {
@@ -306,15 +318,15 @@ func (p *jsonParser) str() (string, error) {
 		case c == '\\':
 			return p.unescape(start, i)
 		case c < 0x20:
-			return "", errMalformedJSON
+			return "", ErrMalformed
 		}
 	}
-	return "", errMalformedJSON
+	return "", ErrMalformed
 }
 
 // unescape finishes reading a string that has an escape at esc. The text
-// is valid UTF-8 and every surrogate escape is paired (checkText).
-func (p *jsonParser) unescape(start, esc int) (string, error) {
+// is valid UTF-8 and every surrogate escape is paired (checked by Open).
+func (p *Parser) unescape(start, esc int) (string, error) {
 	s := p.s
 	// Sized for this string, not the rest of the input: a payload of many
 	// short escaped strings must not cost quadratic memory.
@@ -327,14 +339,14 @@ func (p *jsonParser) unescape(start, esc int) (string, error) {
 			p.i = i + 1
 			return string(b), nil
 		case c < 0x20:
-			return "", errMalformedJSON
+			return "", ErrMalformed
 		case c != '\\':
 			b = append(b, c)
 			i++
 			continue
 		}
 		if i+1 >= len(s) {
-			return "", errMalformedJSON
+			return "", ErrMalformed
 		}
 		switch s[i+1] {
 		case '"', '\\', '/':
@@ -352,17 +364,17 @@ func (p *jsonParser) unescape(start, esc int) (string, error) {
 		case 'u':
 			r, ok := hex4(s, i+2)
 			if !ok {
-				return "", errMalformedJSON
+				return "", ErrMalformed
 			}
 			i += 6
 			if r >= 0xD800 && r <= 0xDBFF {
 				// checkSurrogates guarantees a low surrogate escape follows.
 				if i+1 >= len(s) || s[i] != '\\' || s[i+1] != 'u' {
-					return "", errLoneSurrogate
+					return "", ErrLoneSurrogate
 				}
 				lo, ok := hex4(s, i+2)
 				if !ok {
-					return "", errLoneSurrogate
+					return "", ErrLoneSurrogate
 				}
 				r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
 				i += 6
@@ -370,11 +382,11 @@ func (p *jsonParser) unescape(start, esc int) (string, error) {
 			b = utf8.AppendRune(b, r)
 			continue
 		default:
-			return "", errMalformedJSON
+			return "", ErrMalformed
 		}
 		i += 2
 	}
-	return "", errMalformedJSON
+	return "", ErrMalformed
 }
 
 // checkSurrogates rejects \uD800-\uDFFF escapes that do not form a
@@ -388,7 +400,7 @@ func checkSurrogates(raw string) error {
 		}
 		i += j
 		if i+1 >= len(raw) {
-			return errMalformedJSON
+			return ErrMalformed
 		}
 		if raw[i+1] != 'u' {
 			i++ // skip the escaped character
@@ -396,19 +408,19 @@ func checkSurrogates(raw string) error {
 		}
 		r, ok := hex4(raw, i+2)
 		if !ok {
-			return errMalformedJSON
+			return ErrMalformed
 		}
 		i += 5
 		switch {
 		case r >= 0xDC00 && r <= 0xDFFF:
-			return errLoneSurrogate
+			return ErrLoneSurrogate
 		case r >= 0xD800 && r <= 0xDBFF:
 			if i+6 >= len(raw) || raw[i+1] != '\\' || raw[i+2] != 'u' {
-				return errLoneSurrogate
+				return ErrLoneSurrogate
 			}
 			lo, ok := hex4(raw, i+3)
 			if !ok || lo < 0xDC00 || lo > 0xDFFF {
-				return errLoneSurrogate
+				return ErrLoneSurrogate
 			}
 			i += 6
 		}

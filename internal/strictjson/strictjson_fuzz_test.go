@@ -1,4 +1,4 @@
-package verify
+package strictjson
 
 import (
 	"bytes"
@@ -29,9 +29,9 @@ func FuzzParseStrictObject(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		m, err := parseStrictObject(raw)
+		m, err := ParseObject(string(raw))
 		facts, valid := walkJSON(raw)
-		strict := valid && utf8.Valid(raw) && facts.object && !facts.duplicate && !facts.loneSurrogate && facts.depth <= maxJSONDepth
+		strict := valid && utf8.Valid(raw) && facts.object && !facts.duplicate && !facts.loneSurrogate && facts.depth <= MaxDepth
 		if err != nil {
 			if m != nil {
 				t.Fatalf("returned a map with error %v", err)
@@ -57,7 +57,7 @@ func FuzzParseStrictObject(f *testing.F) {
 			t.Fatalf("encoding/json cannot decode accepted %q: %v", raw, err)
 		}
 		if !reflect.DeepEqual(map[string]any(m), want) {
-			t.Fatalf("%q: parseStrictObject gives %#v; encoding/json gives %#v", raw, m, want)
+			t.Fatalf("%q: ParseObject gives %#v; encoding/json gives %#v", raw, m, want)
 		}
 	})
 }
