@@ -9,6 +9,8 @@ import (
 	"crypto/sha256"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // Allocation budget of one VerifyToken call with a realistic token, beyond
@@ -43,7 +45,7 @@ func TestVerifyAllocationBudget(t *testing.T) {
 		}},
 		{"ES256", pubPEM(t, &ks.p256.PublicKey), nil, ks.p256, func(in, sig []byte) {
 			d := sha256.Sum256(in)
-			der := ecdsaDER(&scratch{buf: make([]byte, 0, smallScratch)}, sig[:32], sig[32:])
+			der := jose.ECDSADER(make([]byte, 0, 160), sig[:32], sig[32:])
 			_ = ecdsa.VerifyASN1(&ks.p256.PublicKey, d[:], der)
 		}},
 		{"EdDSA", pubPEM(t, ks.ed.Public()), nil, ks.ed, func(in, sig []byte) {

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jose"
 	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
@@ -16,14 +17,6 @@ const maxKIDBytes = 256
 type header struct {
 	alg string
 	kid string
-}
-
-// registeredHeaderNames are the JWS header parameters of RFC 7515, 7516 and
-// 7797. A member that equals one of them only when letter case is ignored is
-// rejected: some JOSE libraries match names case-insensitively.
-var registeredHeaderNames = []string{
-	"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
-	"enc", "zip", "b64", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c",
 }
 
 // headerValue is a header member as the checks need it: its kind, and its
@@ -122,7 +115,7 @@ func scanHeader(s string) (headerMembers, error) {
 		case "cty":
 			m.cty = true
 		default:
-			if isCaseVariant(name, registeredHeaderNames) {
+			if jose.IsCaseVariant(name, jose.RegisteredHeaderNames) {
 				m.caseVariant = true
 			}
 		}
@@ -212,38 +205,11 @@ func (v *JWTVerifier) typAllowed(typ string) bool {
 // letter case is ignored.
 func checkNameCase(m map[string]any, names []string) error {
 	for k := range m {
-		if isCaseVariant(k, names) {
+		if jose.IsCaseVariant(k, names) {
 			return errCaseVariant
 		}
 	}
 	return nil
-}
-
-// isCaseVariant reports whether name is not one of names but equals one of
-// them when letter case is ignored (with Unicode simple folding, so the
-// Kelvin sign matches "k").
-func isCaseVariant(name string, names []string) bool {
-	if slices.Contains(names, name) {
-		return false
-	}
-	// A name of lower-case ASCII letters, digits and '_' folds to a
-	// registered name only if it equals that name in lower case: every
-	// registered name is lower case already, except x5t#S256, whose '#' such
-	// a name cannot have.
-	plain := true
-	for i := 0; i < len(name) && plain; i++ {
-		c := name[i]
-		plain = 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_'
-	}
-	if plain {
-		return false
-	}
-	for _, n := range names {
-		if strings.EqualFold(name, n) {
-			return true
-		}
-	}
-	return false
 }
 
 // hasControl reports whether s has C0/C1 control characters or DEL.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jose"
 	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
@@ -124,7 +125,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	case sources > 1:
 		return nil, configErr("exactly one key source is required: PublicKey (PEM key or HMAC secret), JWKSURI, or WithKeySource; %d are set", sources)
 	}
-	hmac := len(algs) > 0 && slices.Contains(hmacAlgorithms, algs[0])
+	hmac := len(algs) > 0 && slices.Contains(jose.HMACAlgorithms, algs[0])
 	switch {
 	case o.keySource != nil:
 		if len(algs) == 0 {
@@ -143,7 +144,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 			return nil, configErr("HMAC algorithms (%s) cannot be used with a JWKSURI; a JWK Set is public, so its keys must never be HMAC secrets", strings.Join(algs, ","))
 		}
 		if len(algs) == 0 {
-			algs = asymmetricAlgorithms
+			algs = jose.AsymmetricAlgorithms
 		}
 		ctx, cancel := context.WithCancel(o.ctx)
 		src, err := newRemoteKeySource(ctx, s, algs, o)
@@ -177,7 +178,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 			}
 			return nil, configErr("%w", err)
 		}
-		keyAlgs := algorithmsForKey(key)
+		keyAlgs := jose.AlgorithmsForKey(key)
 		if len(algs) == 0 {
 			algs = keyAlgs
 		}
@@ -383,7 +384,7 @@ func (v *JWTVerifier) key(ctx context.Context, h header) (any, error) {
 		return nil, invalid(mcpauth.ReasonUnknownKey, "no configured key matches the token")
 	}
 	var pub crypto.PublicKey = k
-	if !slices.Contains(algorithmsForKey(pub), h.alg) {
+	if !slices.Contains(jose.AlgorithmsForKey(pub), h.alg) {
 		return nil, invalid(mcpauth.ReasonAlgorithm, "the algorithm is not allowed for the key")
 	}
 	return pub, nil
@@ -446,11 +447,11 @@ func checkAlgorithms(in []string) ([]string, error) {
 		switch {
 		case strings.EqualFold(a, "none"):
 			return nil, configErr("algorithm %q is never allowed", a)
-		case unsupportedAlgorithmHint(a) != "":
-			return nil, configErr("algorithm %q: %s", a, unsupportedAlgorithmHint(a))
+		case jose.UnsupportedAlgorithmHint(a) != "":
+			return nil, configErr("algorithm %q: %s", a, jose.UnsupportedAlgorithmHint(a))
 		case !isSupportedAlgorithm(a):
-			return nil, configErr("algorithm %q is not supported (supported: %s, %s)", a, strings.Join(asymmetricAlgorithms, ","), strings.Join(hmacAlgorithms, ","))
-		case slices.Contains(hmacAlgorithms, a):
+			return nil, configErr("algorithm %q is not supported (supported: %s, %s)", a, strings.Join(jose.AsymmetricAlgorithms, ","), strings.Join(jose.HMACAlgorithms, ","))
+		case slices.Contains(jose.HMACAlgorithms, a):
 			hmac = true
 		default:
 			asym = true

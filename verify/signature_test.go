@@ -1,61 +1,20 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"testing"
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
-
-// TestECDSADER checks the JWS-to-DER conversion against encoding/asn1 for
-// leading zeros, high bits and the long length form of P-521.
-func TestECDSADER(t *testing.T) {
-	type sigValue struct{ R, S *big.Int }
-	rnd := func(n int) []byte {
-		b := make([]byte, n)
-		if _, err := rand.Read(b); err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	var cases [][2][]byte
-	for _, size := range []int{32, 48, 66} {
-		for range 50 {
-			cases = append(cases, [2][]byte{rnd(size), rnd(size)})
-		}
-		hi, lo := bytes.Repeat([]byte{0xff}, size), make([]byte, size)
-		lo[size-1] = 1
-		zeros := make([]byte, size)
-		zeros[3] = 0x80 // leading zeros, then a high bit
-		cases = append(cases, [2][]byte{hi, lo}, [2][]byte{lo, hi}, [2][]byte{zeros, hi})
-	}
-	for _, c := range cases {
-		sc := &scratch{}
-		got := ecdsaDER(sc, c[0], c[1])
-		want, err := asn1.Marshal(sigValue{new(big.Int).SetBytes(c[0]), new(big.Int).SetBytes(c[1])})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("r %x s %x:\ngot  %x\nwant %x", c[0], c[1], got, want)
-		}
-	}
-	zero, one := make([]byte, 32), make([]byte, 32)
-	one[31] = 1
-	if ecdsaDER(&scratch{}, zero, one) != nil || ecdsaDER(&scratch{}, one, zero) != nil {
-		t.Fatal("a zero r or s was encoded")
-	}
-}
 
 // TestSignatureEdgeCases covers malformed signatures and keys per family.
 func TestSignatureEdgeCases(t *testing.T) {
@@ -94,7 +53,7 @@ func TestSignatureEdgeCases(t *testing.T) {
 		{"ES256 short", es, input + enc(sig[:63]), mcpauth.ReasonSignature},
 		{"ES256 long", es, input + enc(append(sig, 0)), mcpauth.ReasonSignature},
 		{"ES256 s with a leading zero byte", es, input + enc(append(append(append([]byte{}, sig[:32]...), 0), sig[32:]...)), mcpauth.ReasonSignature},
-		{"ES256 DER encoded", es, input + enc(ecdsaDER(&scratch{}, sig[:32], sig[32:])), mcpauth.ReasonSignature},
+		{"ES256 DER encoded", es, input + enc(jose.ECDSADER(nil, sig[:32], sig[32:])), mcpauth.ReasonSignature},
 		{"EdDSA key of the wrong length", newV("EdDSA", ed25519.PublicKey(make([]byte, 31))), sign(t, "EdDSA", ks.ed, nil, goodClaims()), mcpauth.ReasonSignature},
 		{"EdDSA truncated signature", newV("EdDSA", ks.ed.Public()), func() string {
 			s := sign(t, "EdDSA", ks.ed, nil, goodClaims())
