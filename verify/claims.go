@@ -1,22 +1,12 @@
 package verify
 
 import (
-	"encoding/json"
-	"errors"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
-
-// maxNumericDate is 9999-12-31T23:59:59Z; later NumericDates are rejected
-// rather than allowed to overflow.
-const maxNumericDate = 253402300799
-
-var errCaseVariant = errors.New("member name differs from a registered name only in letter case")
 
 // registeredClaimNames are the claims the verifier reads. A claim whose name
 // equals one of them only when letter case is ignored is rejected.
@@ -27,7 +17,7 @@ var registeredClaimNames = []string{
 // checkClaims validates the claims of a token whose signature verified and
 // builds its mcpauth.AccessToken. It does not check required scopes.
 func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error) {
-	if err := checkNameCase(c, registeredClaimNames); err != nil {
+	if err := jose.CheckNameCase(c, registeredClaimNames); err != nil {
 		return nil, invalid(mcpauth.ReasonBadClaims, "a claim name differs from a registered name only in letter case")
 	}
 	now := v.now()
@@ -36,7 +26,7 @@ func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error
 	if !ok {
 		return nil, invalid(mcpauth.ReasonBadClaims, "the exp claim is required")
 	}
-	exp, err := numericDate(rawExp)
+	exp, err := jose.NumericDate(rawExp)
 	if err != nil {
 		return nil, invalid(mcpauth.ReasonBadClaims, "the exp claim is not a valid NumericDate")
 	}
@@ -44,7 +34,7 @@ func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error
 		return nil, invalid(mcpauth.ReasonExpired, "the token has expired")
 	}
 	if raw, ok := c["nbf"]; ok {
-		nbf, err := numericDate(raw)
+		nbf, err := jose.NumericDate(raw)
 		if err != nil {
 			return nil, invalid(mcpauth.ReasonBadClaims, "the nbf claim is not a valid NumericDate")
 		}
@@ -53,7 +43,7 @@ func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error
 		}
 	}
 	if raw, ok := c["iat"]; ok {
-		iat, err := numericDate(raw)
+		iat, err := jose.NumericDate(raw)
 		if err != nil {
 			return nil, invalid(mcpauth.ReasonBadClaims, "the iat claim is not a valid NumericDate")
 		}
@@ -109,22 +99,6 @@ func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error
 		Audience:  aud,
 		Claims:    c,
 	}, nil
-}
-
-// numericDate parses a JSON number of seconds since the epoch (RFC 7519
-// §2). Strings, negative values, non-finite values and dates after year 9999
-// are rejected.
-func numericDate(v any) (time.Time, error) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return time.Time{}, errors.New("not a JSON number")
-	}
-	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > maxNumericDate {
-		return time.Time{}, errors.New("out of range")
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }
 
 // audience reads aud: a string or a non-empty array of strings.

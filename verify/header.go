@@ -201,17 +201,6 @@ func (v *JWTVerifier) typAllowed(typ string) bool {
 	return !v.requireATJWT && strings.EqualFold(typ, "JWT")
 }
 
-// checkNameCase rejects members whose name equals one of names only when
-// letter case is ignored.
-func checkNameCase(m map[string]any, names []string) error {
-	for k := range m {
-		if jose.IsCaseVariant(k, names) {
-			return errCaseVariant
-		}
-	}
-	return nil
-}
-
 // hasControl reports whether s has C0/C1 control characters or DEL.
 func hasControl(s string) bool {
 	for _, r := range s {

@@ -1,6 +1,7 @@
 package jose
 
 import (
+	"errors"
 	"slices"
 	"strings"
 )
@@ -41,4 +42,18 @@ func IsCaseVariant(name string, names []string) bool {
 		}
 	}
 	return false
+}
+
+// ErrCaseVariant is returned by [CheckNameCase].
+var ErrCaseVariant = errors.New("member name differs from a registered name only in letter case")
+
+// CheckNameCase returns [ErrCaseVariant] when a member of m has a name that
+// equals one of names only when letter case is ignored ([IsCaseVariant]).
+func CheckNameCase(m map[string]any, names []string) error {
+	for k := range m {
+		if IsCaseVariant(k, names) {
+			return ErrCaseVariant
+		}
+	}
+	return nil
 }

@@ -1,0 +1,29 @@
+package jose
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"time"
+)
+
+// MaxNumericDate is 9999-12-31T23:59:59Z; later NumericDates are refused
+// rather than allowed to overflow.
+const MaxNumericDate = 253402300799
+
+// NumericDate reads a JWT NumericDate (RFC 7519 §2): a JSON number (a
+// json.Number from the strict parser, never a string) of seconds since the
+// epoch, between 0 and [MaxNumericDate], fractions allowed.
+func NumericDate(v any) (time.Time, error) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return time.Time{}, errors.New("not a JSON number")
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > MaxNumericDate {
+		return time.Time{}, errors.New("out of range")
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
