@@ -5,5 +5,6 @@
 // WWW-Authenticate challenge, fetch this document and learn which
 // authorization servers issue tokens for the resource. [WellKnownURL] gives
 // that URL for a resource, and [NewHandler] serves the document; pass the
-// same URL to middleware.WithResourceMetadata.
+// same URL to middleware.WithResourceMetadata. Package resource derives all
+// of these (and the audience) from the resource URL at once; prefer it.
 package metadata

@@ -33,36 +33,36 @@ type config struct {
 	unavailable       *response
 }
 
-// newConfig validates the options and renders the fixed responses. It
-// panics on invalid values.
-func newConfig(v mcpauth.TokenVerifier, opts []Option) *config {
+// newConfig validates the options and renders the fixed responses. Its
+// errors match mcpauth.ErrInvalidConfig and name the option at fault.
+func newConfig(v mcpauth.TokenVerifier, opts []Option) (*config, error) {
 	if v == nil {
-		panic("middleware.New: nil verifier")
+		return nil, configErr("nil verifier")
 	}
 	var o options
-	for _, opt := range opts {
+	for i, opt := range opts {
 		if opt == nil {
-			panic("middleware.New: nil Option")
+			return nil, configErr("Option %d is nil", i)
 		}
 		opt(&o)
 	}
 	for _, s := range o.scopes {
 		if err := checkScope(s); err != nil {
-			panic("middleware.New: WithRequiredScopes: " + err.Error())
+			return nil, configErr("WithRequiredScopes: %v", err)
 		}
 	}
 	if o.resourceMetadata != "" {
 		if err := checkResourceMetadata(o.resourceMetadata); err != nil {
-			panic("middleware.New: WithResourceMetadata: " + err.Error())
+			return nil, configErr("WithResourceMetadata: %v", err)
 		}
 	}
 	if err := checkRealm(o.realm); err != nil {
-		panic("middleware.New: WithRealm: " + err.Error())
+		return nil, configErr("WithRealm: %v", err)
 	}
 	retryAfter := DefaultRetryAfter
 	if o.retryAfterSet {
 		if o.retryAfter <= 0 {
-			panic(fmt.Sprintf("middleware.New: WithRetryAfter: %v is not positive", o.retryAfter))
+			return nil, configErr("WithRetryAfter: %v is not positive", o.retryAfter)
 		}
 		retryAfter = o.retryAfter
 	}
@@ -98,7 +98,12 @@ func newConfig(v mcpauth.TokenVerifier, opts []Option) *config {
 		retryAfter: strconv.FormatInt(ceilSeconds(retryAfter), 10),
 		body:       jsonBody(codeUnavailable, descUnavailable),
 	}
-	return c
+	return c, nil
+}
+
+// configErr returns an error matching mcpauth.ErrInvalidConfig.
+func configErr(format string, args ...any) error {
+	return fmt.Errorf("%w: middleware: %s", mcpauth.ErrInvalidConfig, fmt.Sprintf(format, args...))
 }
 
 // ceilSeconds returns d in whole seconds, rounded up.

@@ -129,7 +129,7 @@ func TestDecide(t *testing.T) {
 				r.Header.Add(h[0], h[1])
 			}
 			fv := &fakeVerifier{}
-			c := newConfig(fv, append([]Option{WithRequiredScopes("read")}, tt.opts...))
+			c := mustConfig(t, fv, append([]Option{WithRequiredScopes("read")}, tt.opts...))
 			d := decide(r, fv, c)
 
 			if got := fv.calls.Load() > 0; got != tt.want.called {
@@ -230,7 +230,7 @@ func TestDecideFormBodyNotParsed(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader("access_token="+tokGood))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	fv := &fakeVerifier{}
-	d := decide(r, fv, newConfig(fv, nil))
+	d := decide(r, fv, mustConfig(t, fv, nil))
 	if d.resp == nil || d.resp.status != http.StatusUnauthorized {
 		t.Fatalf("decision = %+v, want 401", d)
 	}

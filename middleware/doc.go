@@ -42,8 +42,12 @@
 // other rejections, Warn for 503s and Error for unclassified verifier errors.
 // [WithObserver] reports each outcome, for metrics.
 //
-// Configuration is validated once, in [New] and [RequireScopes]. Because
-// their signatures return no error, they panic on an invalid option value,
-// as http.ServeMux panics on a bad pattern: a bad configuration stops the
-// program at start-up rather than weakening authentication.
+// Configuration is validated once, when the middleware is built. As
+// everywhere in mcpauth, the constructor returns an error matching
+// mcpauth.ErrInvalidConfig that names the option at fault: [NewChecked] and
+// [RequireScopesChecked]. [New] and [RequireScopes] keep the plain
+// func(http.Handler) http.Handler form and are their Must forms: they panic
+// with that same error, as regexp.MustCompile does, so that a bad literal
+// configuration stops the program at start-up rather than weakening
+// authentication.
 package middleware

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"testing"
 
 	"github.com/mcpauth/mcpauth"
 )
@@ -101,4 +102,14 @@ func logBuffer() (*slog.Logger, *bytes.Buffer) {
 // containsSecret reports whether any of texts contains secret.
 func containsSecret(texts ...string) bool {
 	return slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, secret) })
+}
+
+// mustConfig is newConfig for options the test knows are valid.
+func mustConfig(t testing.TB, v mcpauth.TokenVerifier, opts []Option) *config {
+	t.Helper()
+	c, err := newConfig(v, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

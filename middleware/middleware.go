@@ -15,17 +15,34 @@ import (
 // v must be safe for concurrent use. If it implements [mcpauth.ScopeRequirer],
 // its RequiredScopes are read once, here, and advertised in challenges.
 //
-// New validates its options once and panics, with a message naming the
-// option, on a nil verifier, a nil Option or an invalid option value; the
+// New is the Must form of [NewChecked]: it panics with NewChecked's error (a
+// nil verifier, a nil Option or an invalid option value), as
+// regexp.MustCompile does, so that a wrong literal configuration stops the
+// program at start-up. Use NewChecked for options built from input. The
 // returned function panics on a nil handler.
 func New(v mcpauth.TokenVerifier, opts ...Option) func(http.Handler) http.Handler {
-	c := newConfig(v, opts)
+	m, err := NewChecked(v, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// NewChecked is [New] returning configuration errors instead of panicking.
+// Every option is validated once, here; the error matches
+// [mcpauth.ErrInvalidConfig] and names the option at fault. The returned
+// function panics on a nil handler.
+func NewChecked(v mcpauth.TokenVerifier, opts ...Option) (func(http.Handler) http.Handler, error) {
+	c, err := newConfig(v, opts)
+	if err != nil {
+		return nil, err
+	}
 	return func(next http.Handler) http.Handler {
 		if next == nil {
-			panic("middleware.New: nil handler")
+			panic("middleware: nil handler")
 		}
 		return &handler{cfg: c, next: next}
-	}
+	}, nil
 }
 
 // handler carries out decide's decisions.

@@ -381,7 +381,7 @@ func TestObserver(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []Outcome
 			var gotReq *http.Request
-			c := newConfig(&fakeVerifier{}, []Option{
+			c := mustConfig(t, &fakeVerifier{}, []Option{
 				WithRequiredScopes("read"),
 				WithLogger(slog.New(slog.DiscardHandler)),
 				WithObserver(func(r *http.Request, o Outcome) { got = append(got, o); gotReq = r }),

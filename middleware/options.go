@@ -17,7 +17,8 @@ import (
 // [WithRetryAfter] says otherwise.
 const DefaultRetryAfter = 10 * time.Second
 
-// Option configures [New]. Invalid values make New panic.
+// Option configures [NewChecked] and [New]. An invalid value is an error
+// of NewChecked (New panics with it).
 type Option func(*options)
 
 // options holds option values as given; newConfig validates them.
@@ -36,7 +37,7 @@ type options struct {
 // the middleware, in addition to any scopes the verifier enforces. A token
 // lacking one gets a 403 insufficient_scope. Calls accumulate. Each scope
 // must be an RFC 6749 scope token (non-empty printable ASCII without space,
-// '"' or '\'); New panics otherwise.
+// '"' or '\'); anything else is a configuration error.
 func WithRequiredScopes(scopes ...string) Option {
 	scopes = slices.Clone(scopes)
 	return func(o *options) { o.scopes = append(o.scopes, scopes...) }
@@ -46,17 +47,18 @@ func WithRequiredScopes(scopes ...string) Option {
 // metadata document, sent as resource_metadata in every WWW-Authenticate
 // challenge so that MCP clients can discover the authorization server. It is
 // typically https://host/.well-known/oauth-protected-resource followed by the
-// MCP endpoint's path. The URL must be absolute http or https, with a host,
+// MCP endpoint's path; resource.Resource.MiddlewareOption derives it from
+// the resource URL. The URL must be absolute http or https, with a host,
 // without user information or fragment, and made only of printable ASCII
-// other than space, '"' and '\'; New panics otherwise. The empty string (the
-// default) omits the parameter.
+// other than space, '"' and '\'; anything else is a configuration error.
+// The empty string (the default) omits the parameter.
 func WithResourceMetadata(rawURL string) Option {
 	return func(o *options) { o.resourceMetadata = rawURL }
 }
 
 // WithRealm sets the realm parameter of WWW-Authenticate challenges. It must
-// be printable ASCII without '"' or '\'; New panics otherwise. The empty
-// string (the default) omits the parameter.
+// be printable ASCII without '"' or '\'; anything else is a configuration
+// error. The empty string (the default) omits the parameter.
 func WithRealm(realm string) Option {
 	return func(o *options) { o.realm = realm }
 }
@@ -69,8 +71,8 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithRetryAfter sets the Retry-After of 503 responses sent when the
 // verifier has no keys (mcpauth.ErrKeySourceUnavailable). It is rendered in
-// whole seconds, rounded up. It must be positive; New panics otherwise. The
-// default is [DefaultRetryAfter].
+// whole seconds, rounded up. It must be positive. The default is
+// [DefaultRetryAfter].
 func WithRetryAfter(d time.Duration) Option {
 	return func(o *options) { o.retryAfter, o.retryAfterSet = d, true }
 }

@@ -27,15 +27,27 @@ var serverError = &response{
 // chain) gets a 500 and an error log record on slog.Default(). CORS
 // preflights let through by [WithCORSPreflight] pass.
 //
-// It panics when no scope is given or a scope is not an RFC 6749 scope
-// token; the returned function panics on a nil handler.
+// RequireScopes is the Must form of [RequireScopesChecked]: it panics with
+// its error when no scope is given or a scope is not an RFC 6749 scope
+// token. The returned function panics on a nil handler.
 func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
+	m, err := RequireScopesChecked(scopes...)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// RequireScopesChecked is [RequireScopes] returning an error matching
+// [mcpauth.ErrInvalidConfig] instead of panicking on a missing or invalid
+// scope.
+func RequireScopesChecked(scopes ...string) (func(http.Handler) http.Handler, error) {
 	if len(scopes) == 0 {
-		panic("middleware.RequireScopes: no scopes")
+		return nil, configErr("RequireScopes: no scopes")
 	}
 	for _, s := range scopes {
 		if err := checkScope(s); err != nil {
-			panic("middleware.RequireScopes: " + err.Error())
+			return nil, configErr("RequireScopes: %v", err)
 		}
 	}
 	scopes = dedupe(scopes)
@@ -51,7 +63,7 @@ func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 	}
 	return func(next http.Handler) http.Handler {
 		if next == nil {
-			panic("middleware.RequireScopes: nil handler")
+			panic("middleware: nil handler")
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info, _ := r.Context().Value(ctxKey{}).(*authInfo)
@@ -85,5 +97,5 @@ func RequireScopes(scopes ...string) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 			}
 		})
-	}
+	}, nil
 }

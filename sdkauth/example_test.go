@@ -11,8 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpauth/mcpauth"
-	"github.com/mcpauth/mcpauth/metadata"
-	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/resource"
 	"github.com/mcpauth/mcpauth/sdkauth"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -33,11 +32,17 @@ func whoami(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallT
 // responses, with resource_metadata pointing at the RFC 9728 document; tool
 // handlers read the token with AccessTokenFrom (see whoami above).
 func ExampleProtect() {
-	const resource = "https://mcp.example.com/mcp"
+	res, err := resource.New(resource.Config{
+		URL:                  "https://mcp.example.com/mcp",
+		AuthorizationServers: []string{"https://auth.example.com"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	v, err := verify.NewJWTVerifier(verify.Settings{
 		JWKSURI:   "https://auth.example.com/.well-known/jwks.json",
-		Issuers:   []string{"https://auth.example.com"},
-		Audiences: []string{resource},
+		Issuers:   res.AuthorizationServers(),
+		Audiences: []string{res.Audience()},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -48,25 +53,9 @@ func ExampleProtect() {
 	mcp.AddTool(server, &mcp.Tool{Name: "whoami", Description: "Who is calling?"}, whoami)
 	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil)
 
-	metaURL, err := metadata.WellKnownURL(resource)
-	if err != nil {
-		log.Fatal(err)
-	}
-	metaPath, err := metadata.Path(resource)
-	if err != nil {
-		log.Fatal(err)
-	}
-	meta, err := metadata.NewHandler(metadata.ProtectedResource{
-		Resource:             resource,
-		AuthorizationServers: []string{"https://auth.example.com"},
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", sdkauth.Protect(v, middleware.WithResourceMetadata(metaURL))(handler))
-	mux.Handle(metaPath, meta)
+	mux.Handle(res.MetadataPath(), res.MetadataHandler()) // public: outside Protect
+	mux.Handle(res.Path(), sdkauth.Protect(v, res.MiddlewareOption())(handler))
 	log.Fatal(http.ListenAndServe("127.0.0.1:8080", mux))
 }
 

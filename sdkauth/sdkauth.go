@@ -44,12 +44,27 @@ func AccessTokenFrom(ti *auth.TokenInfo) (*mcpauth.AccessToken, bool) {
 }
 
 // Protect is middleware.New followed by [Bridge]: it authenticates requests
-// with v and makes the AccessToken visible to go-sdk tool handlers.
+// with v and makes the AccessToken visible to go-sdk tool handlers. Like
+// middleware.New it is a Must form: it panics with [ProtectChecked]'s error
+// on an invalid configuration.
 func Protect(v mcpauth.TokenVerifier, opts ...middleware.Option) func(http.Handler) http.Handler {
-	authn := middleware.New(v, opts...)
+	p, err := ProtectChecked(v, opts...)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// ProtectChecked is [Protect] returning middleware.NewChecked's error (it
+// matches mcpauth.ErrInvalidConfig) instead of panicking.
+func ProtectChecked(v mcpauth.TokenVerifier, opts ...middleware.Option) (func(http.Handler) http.Handler, error) {
+	authn, err := middleware.NewChecked(v, opts...)
+	if err != nil {
+		return nil, err
+	}
 	return func(next http.Handler) http.Handler {
 		return authn(Bridge(next))
-	}
+	}, nil
 }
 
 // Bridge copies the AccessToken that middleware.New put in the request

@@ -2,6 +2,7 @@ package sdkauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/static"
 )
 
@@ -34,6 +36,23 @@ func TestTokenInfo(t *testing.T) {
 	if _, ok := AccessTokenFrom(&auth.TokenInfo{}); ok {
 		t.Fatal("empty TokenInfo")
 	}
+}
+
+func TestProtectCheckedReportsBadOptions(t *testing.T) {
+	v, err := static.NewTokenVerifier(map[string]static.Token{"tok": {ClientID: "c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ProtectChecked(v, middleware.WithRequiredScopes("a b"))
+	if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), "WithRequiredScopes") {
+		t.Fatalf("ProtectChecked = %v; want ErrInvalidConfig naming WithRequiredScopes", err)
+	}
+	defer func() {
+		if r, _ := recover().(error); r == nil || r.Error() != err.Error() {
+			t.Fatalf("Protect panicked with %v; want %v", r, err)
+		}
+	}()
+	Protect(v, middleware.WithRequiredScopes("a b"))
 }
 
 func TestBridgeWithoutMiddlewareFailsClosed(t *testing.T) {

@@ -115,7 +115,7 @@ func SettingsFromMap(prefix string, vars map[string]string) (Settings, error) {
 		Audiences:              p.list("AUDIENCE", r.Audience, ","),
 		Algorithms:             p.list("ALGORITHM", r.Algorithm, ","),
 		RequiredScopes:         p.list("REQUIRED_SCOPES", r.RequiredScopes, ", "),
-		BaseURL:                strings.TrimSpace(r.BaseURL),
+		BaseURL:                strings.TrimRight(strings.TrimSpace(r.BaseURL), "/"),
 		Leeway:                 p.duration("LEEWAY", r.Leeway, true),
 		MaxTokenBytes:          int(p.integer("MAX_TOKEN_BYTES", r.MaxTokenBytes)),
 		RequireAccessTokenType: p.boolean("REQUIRE_AT_JWT", r.RequireATJWT),

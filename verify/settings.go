@@ -47,8 +47,10 @@ type Settings struct {
 	Algorithms []string
 	// RequiredScopes must all be granted by every accepted token.
 	RequiredScopes []string
-	// BaseURL is the public base URL of the protected server. The verifier
-	// does not use it; it is carried for servers built on these settings.
+	// BaseURL is the public base URL of the protected server, such as
+	// https://mcp.example.com (SettingsFromEnv drops a trailing slash). The
+	// verifier does not use it; servers built on these settings derive their
+	// resource URL from it (see package resource).
 	BaseURL string
 	// Leeway is the clock skew allowed for exp, nbf and iat. Zero means
 	// DefaultLeeway (30s); a negative value means no leeway at all. At most
