@@ -2,12 +2,12 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/jwks"
 	"github.com/mcpauth/mcpauth/testkeys"
 )
@@ -83,7 +83,7 @@ func storm(tb testing.TB, set *jwks.Set) time.Duration {
 			mu.Lock()
 			defer mu.Unlock()
 			longest = max(longest, d)
-			if !errors.Is(err, jwks.ErrKeyNotFound) && failure == nil {
+			if mcpauth.ReasonOf(err) != mcpauth.ReasonUnknownKey && failure == nil {
 				failure = err
 			}
 		})

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // idp is a fake authorization server: metadata documents by path, and a
@@ -156,7 +158,7 @@ func TestDiscoveryFailures(t *testing.T) {
 			if !errors.Is(err, ErrFetch) {
 				t.Fatalf("err = %v; want ErrFetch", err)
 			}
-			mustErr(t, h.Set, "r1", "RS256", ErrUnavailable)
+			mustErr(t, h.Set, "r1", "RS256", mcpauth.ErrKeySourceUnavailable)
 			if srv.hitsFor("/jwks") != 0 {
 				t.Fatal("the JWK Set was fetched without a valid discovery")
 			}
@@ -193,8 +195,8 @@ func TestDiscoveryRecoversWhenIssuerComesUp(t *testing.T) {
 
 func TestNewFromIssuerValidates(t *testing.T) {
 	for _, bad := range []string{"", "issuer", "http://idp.example.com", "https://idp.example.com/?tenant=1", "https://u:p@idp.example.com", "https://idp.example.com/#x"} {
-		if _, err := NewFromIssuer(context.Background(), bad, Options{}); !errors.Is(err, ErrInvalidOptions) {
-			t.Errorf("NewFromIssuer(%q) err = %v; want ErrInvalidOptions", bad, err)
+		if _, err := NewFromIssuer(context.Background(), bad, Options{}); !errors.Is(err, mcpauth.ErrInvalidConfig) {
+			t.Errorf("NewFromIssuer(%q) err = %v; want mcpauth.ErrInvalidConfig", bad, err)
 		}
 		if _, err := NewFromIssuer(context.Background(), "https://u:secret@idp.example.com", Options{}); err != nil && strings.Contains(err.Error(), "secret") {
 			t.Fatal("error echoes the password")

@@ -1,8 +1,8 @@
 // Package jwks is a remote JWK Set (RFC 7517) key source for verifying JWT
 // access tokens: it fetches the issuer's jwks_uri, keeps the usable
 // signature keys in memory, refreshes them, and answers "which key verifies a
-// token with this kid and alg?" through [Set.VerificationKey], the KeySource
-// interface of package verify.
+// token with this kid and alg?" through [Set.VerificationKey], the
+// [mcpauth.KeySource] interface.
 //
 // It is built on github.com/MicahParks/jwkset, which decodes and validates
 // every JWK, and is a drop-in github.com/MicahParks/keyfunc/v3 Keyfunc; the
@@ -44,10 +44,11 @@
 // caller may wait for a fetch that is already in flight, bounded by its
 // context and the fetch timeout, but never waits for the rate limiter:
 // during the cool-down an unknown kid fails immediately with
-// [ErrKeyNotFound].
+// an unknown-key error.
 //
 // [New] never fails because the server is unreachable. Until the first
-// fetch succeeds, lookups return an error wrapping [ErrUnavailable] (503,
+// fetch succeeds, lookups return an error matching
+// [mcpauth.ErrKeySourceUnavailable] (503,
 // not 401), and the set retries with a backoff doubling from 1s up to the
 // rate limit, so a resource server that starts before its identity provider
 // recovers by itself.
@@ -64,7 +65,7 @@
 // "Ed25519", as RFC 7517 §4.4 asks. An OKP Ed448 key or alg "Ed448" is not
 // supported (the Go standard library has no Ed448). A token whose alg is not
 // allowed, or whose kid names a key pinned to other algorithms, fails with
-// [ErrAlgorithm]. Symmetric algorithms and "none" are never allowed. A token
+// an [*mcpauth.InvalidTokenError] with reason [mcpauth.ReasonAlgorithm]. Symmetric algorithms and "none" are never allowed. A token
 // without kid is accepted only if exactly one key in the set allows its alg.
 //
 // # Differences from keyfunc/jwkset defaults

@@ -3,43 +3,51 @@ package jwks
 import (
 	"errors"
 	"fmt"
+
+	"github.com/mcpauth/mcpauth"
 )
 
-// Sentinel errors. Every error returned by this package matches at least one
-// of them with errors.Is.
+// Errors. The package returns the module's shared errors (package
+// github.com/mcpauth/mcpauth) directly:
+//
+//   - [New] and [NewFromIssuer] return errors matching
+//     [mcpauth.ErrInvalidConfig] for an invalid URL or Options.
+//   - [Set.VerificationKey] returns an [*mcpauth.InvalidTokenError] with
+//     reason [mcpauth.ReasonAlgorithm] (the alg is not allowed, or the key
+//     named by kid is pinned to other algorithms) or
+//     [mcpauth.ReasonUnknownKey] (no key, or several, fit the token), and an
+//     error matching [mcpauth.ErrKeySourceUnavailable] while no key set has
+//     ever been fetched (a verifier answers 503, not 401).
+//
+// The two sentinels below are specific to this package.
 var (
-	// ErrUnavailable means the JWK Set has never been fetched successfully, so
-	// no token can be checked yet. A verifier should answer 503, not 401.
-	ErrUnavailable = errors.New("jwks: no key set available")
-	// ErrKeyNotFound means the key set is available but holds no key for the
-	// token: an unknown kid, several keys that match equally well
-	// (ambiguous), or, for a token without kid, not exactly one key
-	// compatible with its alg.
-	ErrKeyNotFound = errors.New("jwks: no matching key")
-	// ErrAlgorithm means the token's alg is not allowed at all (not in
-	// Options.Algorithms, symmetric, "none" or unknown), or the key named by
-	// the token's kid is pinned to other algorithms.
-	ErrAlgorithm = errors.New("jwks: algorithm not allowed for key")
-	// ErrInvalidOptions is returned by [New] for an invalid URL or Options.
-	ErrInvalidOptions = errors.New("jwks: invalid options")
 	// ErrFetch wraps every reason a JWK Set fetch failed (network error,
 	// timeout, status, size, JSON, no usable keys). [Set.Refresh] returns it,
-	// and an [ErrUnavailable] error wraps the last one.
+	// and a lookup error matching [mcpauth.ErrKeySourceUnavailable] wraps the
+	// last one.
 	ErrFetch = errors.New("jwks: fetch failed")
 	// ErrClosed is returned by [Set.Refresh] after [Set.Close] or after the
-	// context given to [New] ends.
+	// context given to [New] ends. A lookup that finds no key set after that
+	// matches both ErrClosed and [mcpauth.ErrKeySourceUnavailable].
 	ErrClosed = errors.New("jwks: set is closed")
 )
 
-// Preallocated lookup errors: the steady-state lookup never formats. None of
-// them contains data taken from the token.
+// Preallocated lookup errors: the steady-state lookup never formats or
+// allocates. None of them contains data taken from the token.
 var (
-	errAlgNotAllowed  = fmt.Errorf("%w: the token's alg is not an allowed asymmetric algorithm", ErrAlgorithm)
-	errAlgNotForKey   = fmt.Errorf("%w: the key with this kid is pinned to other algorithms", ErrAlgorithm)
-	errUnknownKID     = fmt.Errorf("%w: no key with this kid", ErrKeyNotFound)
-	errAmbiguousKID   = fmt.Errorf("%w: several keys with this kid allow the token's alg", ErrKeyNotFound)
-	errNoKidlessKey   = fmt.Errorf("%w: token has no kid and no key allows its alg", ErrKeyNotFound)
-	errAmbiguousNoKID = fmt.Errorf("%w: token has no kid and several keys allow its alg", ErrKeyNotFound)
-	errNeverFetched   = fmt.Errorf("%w: the JWK Set has not been fetched yet", ErrUnavailable)
-	errClosedNoKeys   = fmt.Errorf("%w: %w", ErrUnavailable, ErrClosed)
+	errAlgNotAllowed  = lookupErr(mcpauth.ReasonAlgorithm, "the token's alg is not an allowed asymmetric algorithm")
+	errAlgNotForKey   = lookupErr(mcpauth.ReasonAlgorithm, "the key with this kid is pinned to other algorithms")
+	errUnknownKID     = lookupErr(mcpauth.ReasonUnknownKey, "no key with this kid")
+	errAmbiguousKID   = lookupErr(mcpauth.ReasonUnknownKey, "several keys with this kid allow the token's alg")
+	errNoKidlessKey   = lookupErr(mcpauth.ReasonUnknownKey, "token has no kid and no key allows its alg")
+	errAmbiguousNoKID = lookupErr(mcpauth.ReasonUnknownKey, "token has no kid and several keys allow its alg")
+	errKIDNotString   = &mcpauth.InvalidTokenError{Reason: mcpauth.ReasonBadHeader, Detail: "jwks: the kid header is not a string"}
+	errNeverFetched   = fmt.Errorf("%w: jwks: the JWK Set has not been fetched yet", mcpauth.ErrKeySourceUnavailable)
+	errClosedNoKeys   = fmt.Errorf("%w: %w", mcpauth.ErrKeySourceUnavailable, ErrClosed)
 )
+
+// lookupErr is an [*mcpauth.InvalidTokenError] for a lookup that found no
+// key fitting the token.
+func lookupErr(r mcpauth.Reason, detail string) error {
+	return &mcpauth.InvalidTokenError{Reason: r, Detail: "jwks: " + detail}
+}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/jwks"
 )
 
@@ -48,15 +49,15 @@ func ExampleNew() {
 
 	// The key is pinned to EdDSA: a token claiming RS256 is refused.
 	_, err = set.VerificationKey(ctx, "key-1", "RS256")
-	fmt.Println(errors.Is(err, jwks.ErrAlgorithm))
+	fmt.Println(errors.Is(err, mcpauth.ErrInvalidToken), mcpauth.ReasonOf(err))
 
 	// An unknown kid refreshes the set once, then is not found.
 	_, err = set.VerificationKey(ctx, "key-2", "EdDSA")
-	fmt.Println(errors.Is(err, jwks.ErrKeyNotFound))
+	fmt.Println(errors.Is(err, mcpauth.ErrInvalidToken), mcpauth.ReasonOf(err))
 	// Output:
 	// true [key-1]
-	// true
-	// true
+	// true algorithm
+	// true unknown_key
 }
 
 func ExampleSet_VerificationKey_errors() {
@@ -73,14 +74,14 @@ func ExampleSet_VerificationKey_errors() {
 
 	_, err = set.VerificationKey(context.Background(), "key-1", "RS256")
 	switch {
-	case errors.Is(err, jwks.ErrUnavailable):
+	case errors.Is(err, mcpauth.ErrKeySourceUnavailable):
 		fmt.Println("503: no keys yet, try again later")
-	case errors.Is(err, jwks.ErrKeyNotFound), errors.Is(err, jwks.ErrAlgorithm):
-		fmt.Println("401: invalid token")
+	case errors.Is(err, mcpauth.ErrInvalidToken):
+		fmt.Println("401: invalid token:", mcpauth.ReasonOf(err))
 	}
 
 	_, err = jwks.New(context.Background(), "http://idp.example.com/jwks.json", jwks.Options{})
-	fmt.Println(errors.Is(err, jwks.ErrInvalidOptions))
+	fmt.Println(errors.Is(err, mcpauth.ErrInvalidConfig))
 	// Output:
 	// 503: no keys yet, try again later
 	// true

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // failure describes a broken JWK Set endpoint.
@@ -175,8 +177,8 @@ func TestFailedFirstFetchIsUnavailable(t *testing.T) {
 			}
 			for _, kid := range []string{"ed", ""} {
 				_, err := h.VerificationKey(context.Background(), kid, "EdDSA")
-				if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrKeyNotFound) {
-					t.Fatalf("lookup(kid %q) = %v; want ErrUnavailable and not ErrKeyNotFound", kid, err)
+				if !errors.Is(err, mcpauth.ErrKeySourceUnavailable) || matches(err, wantUnknownKey) {
+					t.Fatalf("lookup(kid %q) = %v; want mcpauth.ErrKeySourceUnavailable and not wantUnknownKey", kid, err)
 				}
 				if !errors.Is(err, ErrFetch) || !strings.Contains(err.Error(), f.want) {
 					t.Errorf("lookup error %q does not carry the fetch failure %q", err, f.want)

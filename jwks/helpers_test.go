@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // Test keys, generated once per package run.
@@ -324,11 +326,32 @@ func mustKey(tb testing.TB, s *Set, kid, alg string, want any) {
 func mustErr(tb testing.TB, s *Set, kid, alg string, target error) error {
 	tb.Helper()
 	got, err := s.VerificationKey(context.Background(), kid, alg)
-	if !errors.Is(err, target) {
+	if !matches(err, target) {
 		tb.Fatalf("VerificationKey(%q, %q) = %v, %v; want error matching %v", kid, alg, got, err, target)
 	}
 	if got != nil {
 		tb.Fatalf("VerificationKey(%q, %q) returned a key with error %v", kid, alg, err)
 	}
 	return err
+}
+
+// reasonTarget is a test target that matches an *mcpauth.InvalidTokenError
+// by its reason.
+type reasonTarget mcpauth.Reason
+
+func (r reasonTarget) Error() string { return "invalid token: " + string(r) }
+
+// Lookup errors the tests expect, by reason.
+const (
+	wantAlgorithm  = reasonTarget(mcpauth.ReasonAlgorithm)
+	wantUnknownKey = reasonTarget(mcpauth.ReasonUnknownKey)
+)
+
+// matches reports whether err matches target: by reason (and
+// mcpauth.ErrInvalidToken) for a reasonTarget, with errors.Is otherwise.
+func matches(err, target error) bool {
+	if r, ok := target.(reasonTarget); ok {
+		return errors.Is(err, mcpauth.ErrInvalidToken) && mcpauth.ReasonOf(err) == mcpauth.Reason(r)
+	}
+	return errors.Is(err, target)
 }

@@ -2,7 +2,6 @@ package jwks
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
@@ -32,7 +31,7 @@ func (s *Set) KeyfuncCtx(ctx context.Context) jwt.Keyfunc {
 		var kid string
 		if v, ok := token.Header["kid"]; ok {
 			if kid, ok = v.(string); !ok {
-				return nil, fmt.Errorf("%w: kid header is not a string", ErrKeyNotFound)
+				return nil, errKIDNotString
 			}
 		}
 		alg, _ := token.Header["alg"].(string)
@@ -64,7 +63,7 @@ func (s *Set) Storage() jwkset.Storage {
 //
 // WARNING: a key set lets golang-jwt try each key in turn, which loses the
 // per-key algorithm pinning; [Set.Keyfunc] never uses it. Returns an error
-// wrapping [ErrUnavailable] before the first successful fetch.
+// matching [mcpauth.ErrKeySourceUnavailable] before the first successful fetch.
 func (s *Set) VerificationKeySet(context.Context) (jwt.VerificationKeySet, error) {
 	snap := s.snap.Load()
 	if snap == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/mcpauth/mcpauth"
 )
 
 func sign(t *testing.T, m jwt.SigningMethod, key crypto.Signer, kid any) string {
@@ -47,10 +48,10 @@ func TestKeyfuncWithGolangJWT(t *testing.T) {
 		{"RS256 with kid", sign(t, jwt.SigningMethodRS256, k.rsa1, "rs"), nil},
 		{"PS256 with kid of unpinned RSA key", sign(t, jwt.SigningMethodPS256, k.rsa1, "rs"), nil},
 		{"ES256 without kid", sign(t, jwt.SigningMethodES256, k.p256, nil), nil},
-		{"PS256 against key pinned to RS256", sign(t, jwt.SigningMethodPS256, k.rsa2, "rs-pinned"), ErrAlgorithm},
-		{"RS256 without kid, several RSA keys", sign(t, jwt.SigningMethodRS256, k.rsa1, nil), ErrKeyNotFound},
-		{"ES256 with an RSA kid", sign(t, jwt.SigningMethodES256, k.p256, "rs"), ErrAlgorithm},
-		{"kid is a number", sign(t, jwt.SigningMethodRS256, k.rsa1, 7), ErrKeyNotFound},
+		{"PS256 against key pinned to RS256", sign(t, jwt.SigningMethodPS256, k.rsa2, "rs-pinned"), wantAlgorithm},
+		{"RS256 without kid, several RSA keys", sign(t, jwt.SigningMethodRS256, k.rsa1, nil), wantUnknownKey},
+		{"ES256 with an RSA kid", sign(t, jwt.SigningMethodES256, k.p256, "rs"), wantAlgorithm},
+		{"kid is a number", sign(t, jwt.SigningMethodRS256, k.rsa1, 7), reasonTarget(mcpauth.ReasonBadHeader)},
 		{"signed by another key", sign(t, jwt.SigningMethodRS256, k.rsa2, "rs"), jwt.ErrTokenSignatureInvalid},
 	}
 	for _, tt := range tests {
@@ -63,7 +64,7 @@ func TestKeyfuncWithGolangJWT(t *testing.T) {
 					}
 					continue
 				}
-				if !errors.Is(err, tt.err) {
+				if !matches(err, tt.err) {
 					t.Fatalf("%s: %v, want %v", name, err, tt.err)
 				}
 			}
@@ -79,7 +80,7 @@ func TestStorageAndVerificationKeySet(t *testing.T) {
 	if err := h.nextFetch(t); err == nil {
 		t.Fatal("first fetch succeeded")
 	}
-	if _, err := h.VerificationKeySet(context.Background()); !errors.Is(err, ErrUnavailable) {
+	if _, err := h.VerificationKeySet(context.Background()); !errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
 		t.Fatalf("VerificationKeySet before any fetch = %v", err)
 	}
 	if all, _ := h.Storage().KeyReadAll(context.Background()); len(all) != 0 {

@@ -9,24 +9,28 @@ import (
 
 // VerificationKey returns the public key for a token with header kid
 // (possibly empty) and alg. It never fetches a URL taken from the token.
+// A token that no key fits gets an [*mcpauth.InvalidTokenError] with reason
+// [mcpauth.ReasonAlgorithm] or [mcpauth.ReasonUnknownKey]:
 //
 //   - alg not in the allow-list (including "none", HS* and unknown names):
-//     [ErrAlgorithm]. This is checked first, before any key or fetch.
+//     ReasonAlgorithm. This is checked first, before any key or fetch.
 //   - kid non-empty: the keys with that kid that allow alg; exactly one is
-//     returned, several are [ErrKeyNotFound] (ambiguous), none while the kid
-//     exists is [ErrAlgorithm] (the key is pinned to other algorithms). An
+//     returned, several are ReasonUnknownKey (ambiguous), none while the kid
+//     exists is ReasonAlgorithm (the key is pinned to other algorithms). An
 //     unknown kid triggers one refresh (shared by concurrent callers, at
 //     most one per RefreshRateLimit) and, if still unknown, is
-//     [ErrKeyNotFound]. During the rate-limit cool-down it returns
+//     ReasonUnknownKey. During the rate-limit cool-down it returns
 //     immediately; callers only ever wait for a fetch already in flight,
 //     bounded by ctx and Options.Timeout.
 //   - kid empty: the only key in the set that allows alg; none or several
-//     is [ErrKeyNotFound]. This never triggers a refresh.
+//     is ReasonUnknownKey. This never triggers a refresh.
 //   - no successful fetch yet: waits for the fetch in flight (or starts one
-//     if the rate limit allows) and otherwise returns an error wrapping
-//     [ErrUnavailable] and the last fetch error — never [ErrKeyNotFound].
+//     if the rate limit allows) and otherwise returns an error matching
+//     [mcpauth.ErrKeySourceUnavailable] and wrapping the last fetch error,
+//     never an invalid-token error.
 //
-// Error messages never contain the kid or alg.
+// The steady-state errors are preallocated. Error messages never contain
+// the kid or alg.
 func (s *Set) VerificationKey(ctx context.Context, kid, alg string) (crypto.PublicKey, error) {
 	id, ok := parseAlg(alg)
 	if !ok || !s.cfg.allowed.has(id) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestAlgorithmPinning(t *testing.T) {
@@ -32,38 +34,38 @@ func TestAlgorithmPinning(t *testing.T) {
 		{"rsa", "RS512", &k.rsa1.PublicKey, nil},
 		{"rsa", "PS256", &k.rsa1.PublicKey, nil},
 		{"rsa", "PS512", &k.rsa1.PublicKey, nil},
-		{"rsa", "ES256", nil, ErrAlgorithm},
-		{"rsa", "EdDSA", nil, ErrAlgorithm},
+		{"rsa", "ES256", nil, wantAlgorithm},
+		{"rsa", "EdDSA", nil, wantAlgorithm},
 		{"rsa-rs256", "RS256", &k.rsa2.PublicKey, nil},
-		{"rsa-rs256", "PS256", nil, ErrAlgorithm},
-		{"rsa-rs256", "RS512", nil, ErrAlgorithm},
+		{"rsa-rs256", "PS256", nil, wantAlgorithm},
+		{"rsa-rs256", "RS512", nil, wantAlgorithm},
 		{"p256", "ES256", &k.p256.PublicKey, nil},
-		{"p256", "ES384", nil, ErrAlgorithm},
-		{"p256", "ES512", nil, ErrAlgorithm},
-		{"p256", "RS256", nil, ErrAlgorithm},
+		{"p256", "ES384", nil, wantAlgorithm},
+		{"p256", "ES512", nil, wantAlgorithm},
+		{"p256", "RS256", nil, wantAlgorithm},
 		{"p384", "ES384", &k.p384.PublicKey, nil},
-		{"p384", "ES256", nil, ErrAlgorithm},
+		{"p384", "ES256", nil, wantAlgorithm},
 		{"p521", "ES512", &k.p521.PublicKey, nil},
-		{"p521", "ES384", nil, ErrAlgorithm},
+		{"p521", "ES384", nil, wantAlgorithm},
 		{"ed-key", "EdDSA", k.edPub(), nil},
-		{"ed-key", "ES256", nil, ErrAlgorithm},
+		{"ed-key", "ES256", nil, wantAlgorithm},
 		// An OKP Ed25519 key without alg verifies both names (RFC 8037,
 		// RFC 9864); a JWK alg pins it to exactly the name it gives.
 		{"ed-key", "Ed25519", k.edPub(), nil},
-		{"ed-key", "Ed448", nil, ErrAlgorithm},
+		{"ed-key", "Ed448", nil, wantAlgorithm},
 		{"ed-eddsa", "EdDSA", k.edPub(), nil},
-		{"ed-eddsa", "Ed25519", nil, ErrAlgorithm},
+		{"ed-eddsa", "Ed25519", nil, wantAlgorithm},
 		{"ed-ed25519", "Ed25519", k.edPub(), nil},
-		{"ed-ed25519", "EdDSA", nil, ErrAlgorithm},
-		{"rsa", "Ed25519", nil, ErrAlgorithm},
-		{"p256", "Ed25519", nil, ErrAlgorithm},
+		{"ed-ed25519", "EdDSA", nil, wantAlgorithm},
+		{"rsa", "Ed25519", nil, wantAlgorithm},
+		{"p256", "Ed25519", nil, wantAlgorithm},
 		// token algorithms that are never allowed
-		{"rsa", "none", nil, ErrAlgorithm},
-		{"rsa", "None", nil, ErrAlgorithm},
-		{"rsa", "HS256", nil, ErrAlgorithm},
-		{"rsa", "rs256", nil, ErrAlgorithm},
-		{"rsa", "", nil, ErrAlgorithm},
-		{"", "none", nil, ErrAlgorithm},
+		{"rsa", "none", nil, wantAlgorithm},
+		{"rsa", "None", nil, wantAlgorithm},
+		{"rsa", "HS256", nil, wantAlgorithm},
+		{"rsa", "rs256", nil, wantAlgorithm},
+		{"rsa", "", nil, wantAlgorithm},
+		{"", "none", nil, wantAlgorithm},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kid+"/"+tt.alg, func(t *testing.T) {
@@ -72,7 +74,7 @@ func TestAlgorithmPinning(t *testing.T) {
 				return
 			}
 			err := mustErr(t, h.Set, tt.kid, tt.alg, tt.err)
-			if errors.Is(err, ErrKeyNotFound) || errors.Is(err, ErrUnavailable) {
+			if matches(err, wantUnknownKey) || errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
 				t.Errorf("error %v matches more than one sentinel", err)
 			}
 			if tt.kid != "" && strings.Contains(err.Error(), tt.kid) {
@@ -111,7 +113,7 @@ func TestAlgorithmAllowList(t *testing.T) {
 	mustKey(t, h.Set, "rsa", "RS256", &k.rsa1.PublicKey)
 	mustKey(t, h.Set, "p256", "ES256", &k.p256.PublicKey)
 	for _, alg := range []string{"PS256", "RS512", "ES384", "EdDSA"} {
-		mustErr(t, h.Set, "rsa", alg, ErrAlgorithm)
+		mustErr(t, h.Set, "rsa", alg, wantAlgorithm)
 	}
 }
 
@@ -133,7 +135,7 @@ func TestKidlessLookup(t *testing.T) {
 		{"one key", []jwk{rsa1}, []lookup{
 			{"RS256", &k.rsa1.PublicKey, nil},
 			{"PS384", &k.rsa1.PublicKey, nil},
-			{"ES256", nil, ErrKeyNotFound},
+			{"ES256", nil, wantUnknownKey},
 		}},
 		{"one key without kid", []jwk{rsa1.with("kid", nil)}, []lookup{
 			{"RS256", &k.rsa1.PublicKey, nil},
@@ -142,15 +144,15 @@ func TestKidlessLookup(t *testing.T) {
 			{"ES256", &k.p256.PublicKey, nil},
 			{"RS256", &k.rsa1.PublicKey, nil},
 			{"EdDSA", k.edPub(), nil},
-			{"ES384", nil, ErrKeyNotFound},
+			{"ES384", nil, wantUnknownKey},
 		}},
 		{"several compatible", []jwk{rsa1, rsa2, p256}, []lookup{
-			{"RS256", nil, ErrKeyNotFound},
+			{"RS256", nil, wantUnknownKey},
 			{"ES256", &k.p256.PublicKey, nil},
 		}},
 		{"pinning decides", []jwk{rsa1.with("alg", "RS256"), rsa2}, []lookup{
 			{"PS256", &k.rsa2.PublicKey, nil},
-			{"RS256", nil, ErrKeyNotFound},
+			{"RS256", nil, wantUnknownKey},
 		}},
 	}
 	for _, tt := range tests {
@@ -178,7 +180,7 @@ func TestKidMustMatch(t *testing.T) {
 	h := newHarness(t, srv.URL, nil)
 	h.ready(t)
 	// A token naming a kid never falls back to a kid-less key.
-	mustErr(t, h.Set, "some-kid", "RS256", ErrKeyNotFound)
+	mustErr(t, h.Set, "some-kid", "RS256", wantUnknownKey)
 }
 
 func TestDuplicateKid(t *testing.T) {
@@ -193,7 +195,7 @@ func TestDuplicateKid(t *testing.T) {
 	))
 	h := newHarness(t, srv.URL, nil)
 	h.ready(t)
-	err := mustErr(t, h.Set, "dup", "RS256", ErrKeyNotFound)
+	err := mustErr(t, h.Set, "dup", "RS256", wantUnknownKey)
 	if !strings.Contains(err.Error(), "several keys") {
 		t.Errorf("ambiguity not explained: %v", err)
 	}
@@ -201,7 +203,7 @@ func TestDuplicateKid(t *testing.T) {
 	mustKey(t, h.Set, "mixed", "ES256", &k.p256.PublicKey)
 	mustKey(t, h.Set, "pinned", "RS256", &k.rsa1.PublicKey)
 	mustKey(t, h.Set, "pinned", "PS256", &k.rsa2.PublicKey)
-	mustErr(t, h.Set, "pinned", "RS384", ErrAlgorithm)
+	mustErr(t, h.Set, "pinned", "RS384", wantAlgorithm)
 	if h.KeyAlgorithms("dup") != nil {
 		t.Error("KeyAlgorithms of an ambiguous kid should be nil")
 	}

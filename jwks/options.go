@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // Defaults applied when the corresponding [Options] field is zero.
@@ -89,7 +91,7 @@ type config struct {
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOptions}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{mcpauth.ErrInvalidConfig}, args...)...)
 }
 
 // newConfig validates uri and opts.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // failingTransport answers every request with an error, so tests that
@@ -51,8 +53,8 @@ func TestNewRejectsBadURLs(t *testing.T) {
 				s.Close()
 				t.Fatalf("New(%q) succeeded, want error", tt.url)
 			}
-			if !errors.Is(err, ErrInvalidOptions) {
-				t.Errorf("error %v does not match ErrInvalidOptions", err)
+			if !errors.Is(err, mcpauth.ErrInvalidConfig) {
+				t.Errorf("error %v does not match mcpauth.ErrInvalidConfig", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not mention %q", err, tt.want)
@@ -105,8 +107,8 @@ func TestNewDoesNotFailWhenServerIsDown(t *testing.T) {
 	}
 	defer s.Close()
 	_, err = s.VerificationKey(context.Background(), "k", "RS256")
-	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrKeyNotFound) {
-		t.Fatalf("lookup before any fetch = %v, want ErrUnavailable only", err)
+	if !errors.Is(err, mcpauth.ErrKeySourceUnavailable) || matches(err, wantUnknownKey) {
+		t.Fatalf("lookup before any fetch = %v, want mcpauth.ErrKeySourceUnavailable only", err)
 	}
 }
 
@@ -139,16 +141,16 @@ func TestNewRejectsBadOptions(t *testing.T) {
 				s.Close()
 				t.Fatal("New succeeded, want error")
 			}
-			if !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error %q: want ErrInvalidOptions mentioning %q", err, tt.want)
+			if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q: want mcpauth.ErrInvalidConfig mentioning %q", err, tt.want)
 			}
 		})
 	}
 	t.Run("nil context", func(t *testing.T) {
 		//lint:ignore SA1012 testing the nil check
 		_, err := New(nil, "https://idp.example.com/jwks", Options{})
-		if !errors.Is(err, ErrInvalidOptions) {
-			t.Fatalf("New(nil ctx) = %v, want ErrInvalidOptions", err)
+		if !errors.Is(err, mcpauth.ErrInvalidConfig) {
+			t.Fatalf("New(nil ctx) = %v, want mcpauth.ErrInvalidConfig", err)
 		}
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"crypto"
 	"fmt"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // slowLookup handles an unknown kid or a missing key set: it re-reads a
@@ -46,9 +48,9 @@ func (s *Set) slowLookup(ctx context.Context, kid string, id algID, seen *snapsh
 		s.mu.Unlock()
 		if err := s.wait(ctx, c); err != nil {
 			if seen == nil {
-				return nil, fmt.Errorf("%w: gave up waiting for the first fetch: %w", ErrUnavailable, err)
+				return nil, fmt.Errorf("%w: jwks: gave up waiting for the first fetch: %w", mcpauth.ErrKeySourceUnavailable, err)
 			}
-			return nil, fmt.Errorf("%w: gave up waiting for a refresh: %w", ErrKeyNotFound, err)
+			return nil, &mcpauth.InvalidTokenError{Reason: mcpauth.ReasonUnknownKey, Detail: "jwks: no key with this kid; gave up waiting for a refresh", Err: err}
 		}
 		waited = true
 	}
@@ -63,7 +65,7 @@ func (s *Set) missLocked(seen *snapshot) error {
 	case s.closed || s.ctx.Err() != nil:
 		return errClosedNoKeys
 	case s.lastErr != nil:
-		return fmt.Errorf("%w: last fetch: %w", ErrUnavailable, s.lastErr)
+		return fmt.Errorf("%w: jwks: last fetch: %w", mcpauth.ErrKeySourceUnavailable, s.lastErr)
 	default:
 		return errNeverFetched
 	}

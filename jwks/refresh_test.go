@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestRotation(t *testing.T) {
@@ -44,7 +46,7 @@ func TestRotation(t *testing.T) {
 		t.Fatalf("KeyIDs() = %v after the old key was removed", got)
 	}
 	mustKey(t, h.Set, "new", "RS256", &k.rsa2.PublicKey)
-	mustErr(t, h.Set, "old", "RS256", ErrKeyNotFound)
+	mustErr(t, h.Set, "old", "RS256", wantUnknownKey)
 }
 
 func TestUnknownKidTriggersRefresh(t *testing.T) {
@@ -59,13 +61,13 @@ func TestUnknownKidTriggersRefresh(t *testing.T) {
 		t.Fatalf("%d fetches, want 2 (initial + unknown kid)", n)
 	}
 	// In the cool-down an unknown kid fails without fetching.
-	mustErr(t, h.Set, "c", "RS256", ErrKeyNotFound)
+	mustErr(t, h.Set, "c", "RS256", wantUnknownKey)
 	if n := srv.hits.Load(); n != 2 {
 		t.Fatalf("%d fetches during the cool-down, want 2", n)
 	}
 	// After it, the next unknown kid fetches again.
 	h.clock.Advance(DefaultRefreshRateLimit)
-	mustErr(t, h.Set, "c", "RS256", ErrKeyNotFound)
+	mustErr(t, h.Set, "c", "RS256", wantUnknownKey)
 	if n := srv.hits.Load(); n != 3 {
 		t.Fatalf("%d fetches after the cool-down, want 3", n)
 	}
@@ -123,8 +125,8 @@ func TestUnknownKidFloodRateLimited(t *testing.T) {
 	for i := range callers {
 		wg.Go(func() {
 			_, err := h.VerificationKey(context.Background(), "unknown-"+string(rune('a'+i%26)), "RS256")
-			if !errors.Is(err, ErrKeyNotFound) {
-				t.Errorf("lookup = %v, want ErrKeyNotFound", err)
+			if !matches(err, wantUnknownKey) {
+				t.Errorf("lookup = %v, want wantUnknownKey", err)
 			}
 		})
 	}
@@ -187,7 +189,7 @@ func TestRateLimitCoolDownReturnsImmediately(t *testing.T) {
 		o.RefreshRateLimit = 10 * time.Minute
 	})
 	h.ready(t)
-	mustErr(t, h.Set, "x", "RS256", ErrKeyNotFound) // uses the one allowed refresh
+	mustErr(t, h.Set, "x", "RS256", wantUnknownKey) // uses the one allowed refresh
 	if n := srv.hits.Load(); n != 2 {
 		t.Fatalf("%d fetches, want 2", n)
 	}
@@ -198,8 +200,8 @@ func TestRateLimitCoolDownReturnsImmediately(t *testing.T) {
 	// Clock steps add up to just under the 10-minute limit.
 	for _, d := range []time.Duration{0, time.Minute, 9*time.Minute - time.Nanosecond} {
 		h.clock.Advance(d)
-		if err := lookupAsync(t, h.Set, context.Background(), "y"); !errors.Is(err, ErrKeyNotFound) {
-			t.Fatalf("lookup in the cool-down = %v, want ErrKeyNotFound", err)
+		if err := lookupAsync(t, h.Set, context.Background(), "y"); !matches(err, wantUnknownKey) {
+			t.Fatalf("lookup in the cool-down = %v, want wantUnknownKey", err)
 		}
 	}
 	if n := srv.hits.Load(); n != 2 {
@@ -212,8 +214,8 @@ func TestRateLimitCoolDownReturnsImmediately(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	err := lookupAsync(t, h.Set, ctx, "z")
-	if !errors.Is(err, ErrKeyNotFound) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("lookup waiting on a hung fetch = %v, want ErrKeyNotFound and DeadlineExceeded", err)
+	if !matches(err, wantUnknownKey) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("lookup waiting on a hung fetch = %v, want wantUnknownKey and DeadlineExceeded", err)
 	}
 	if n := srv.hits.Load(); n != 3 {
 		t.Fatalf("%d fetches after the cool-down, want 3", n)
@@ -244,7 +246,7 @@ func TestCallerCancellationDoesNotAbortSharedFetch(t *testing.T) {
 	}()
 	waitN(t, h.waiting, 2, "both callers waiting")
 	cancel()
-	if err := <-impatient; !errors.Is(err, ErrKeyNotFound) || !errors.Is(err, context.Canceled) {
+	if err := <-impatient; !matches(err, wantUnknownKey) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled caller got %v", err)
 	}
 	release()
@@ -266,8 +268,8 @@ func TestOutageAfterGoodFetch(t *testing.T) {
 	mustKey(t, h.Set, "b", "ES256", &k.p256.PublicKey)
 	mustKey(t, h.Set, "", "ES256", &k.p256.PublicKey)
 	// Unknown kids are still "not found", not "unavailable".
-	err := mustErr(t, h.Set, "c", "RS256", ErrKeyNotFound)
-	if errors.Is(err, ErrUnavailable) {
+	err := mustErr(t, h.Set, "c", "RS256", wantUnknownKey)
+	if errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
 		t.Fatalf("unknown kid during an outage = %v; keys are available", err)
 	}
 }
@@ -281,8 +283,8 @@ func TestFirstFetchFailureRecoversInBackground(t *testing.T) {
 		t.Fatal("first fetch succeeded")
 	}
 	_, err := h.VerificationKey(context.Background(), "a", "RS256")
-	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrKeyNotFound) {
-		t.Fatalf("lookup while the server is down = %v, want ErrUnavailable", err)
+	if !errors.Is(err, mcpauth.ErrKeySourceUnavailable) || matches(err, wantUnknownKey) {
+		t.Fatalf("lookup while the server is down = %v, want mcpauth.ErrKeySourceUnavailable", err)
 	}
 
 	// The identity provider comes up; nobody calls the set.
@@ -315,8 +317,8 @@ func TestNeverFetchedInCoolDownIsUnavailableImmediately(t *testing.T) {
 		t.Fatal("first fetch succeeded")
 	}
 	// First lookup may fetch once more (rate limit allows it) ...
-	if err := lookupAsync(t, h.Set, context.Background(), "a"); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("lookup = %v, want ErrUnavailable", err)
+	if err := lookupAsync(t, h.Set, context.Background(), "a"); !errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
+		t.Fatalf("lookup = %v, want mcpauth.ErrKeySourceUnavailable", err)
 	}
 	hits := srv.hits.Load()
 	// ... then the server hangs, and lookups in the cool-down return at once.
@@ -324,8 +326,8 @@ func TestNeverFetchedInCoolDownIsUnavailableImmediately(t *testing.T) {
 	defer release()
 	for _, kid := range []string{"a", "b", ""} {
 		err := lookupAsync(t, h.Set, context.Background(), kid)
-		if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrKeyNotFound) || !errors.Is(err, ErrFetch) {
-			t.Fatalf("lookup(%q) in the cool-down = %v, want ErrUnavailable wrapping the fetch error", kid, err)
+		if !errors.Is(err, mcpauth.ErrKeySourceUnavailable) || matches(err, wantUnknownKey) || !errors.Is(err, ErrFetch) {
+			t.Fatalf("lookup(%q) in the cool-down = %v, want mcpauth.ErrKeySourceUnavailable wrapping the fetch error", kid, err)
 		}
 	}
 	if n := srv.hits.Load(); n != hits {
@@ -399,7 +401,7 @@ func TestContextCancelStopsBackgroundRefresh(t *testing.T) {
 	}
 	mustKey(t, s, "a", "RS256", &k.rsa1.PublicKey)
 	hits := srv.hits.Load()
-	if err := lookupAsync(t, s, context.Background(), "unknown"); !errors.Is(err, ErrKeyNotFound) {
+	if err := lookupAsync(t, s, context.Background(), "unknown"); !matches(err, wantUnknownKey) {
 		t.Fatalf("unknown kid after cancel = %v", err)
 	}
 	if srv.hits.Load() != hits {
@@ -450,7 +452,7 @@ func TestCloseBeforeFirstFetch(t *testing.T) {
 	h := newHarness(t, srv.URL, func(o *Options) { o.Timeout = time.Hour })
 	h.Close()
 	_, err := h.VerificationKey(context.Background(), "a", "RS256")
-	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, ErrClosed) {
+	if !errors.Is(err, mcpauth.ErrKeySourceUnavailable) || !errors.Is(err, ErrClosed) {
 		t.Fatalf("lookup on a closed, never-fetched set = %v", err)
 	}
 }

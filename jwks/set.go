@@ -9,7 +9,7 @@ import (
 
 // Set is a remote JWK Set: a cached, periodically refreshed set of
 // verification keys fetched from one URL. It implements the KeySource
-// interface of package verify. Create it with [New]; it is safe for
+// interface of package mcpauth. Create it with [New]; it is safe for
 // concurrent use.
 type Set struct {
 	cfg *config
@@ -48,12 +48,13 @@ type call struct {
 // New validates uri and opts and returns a Set whose first fetch has
 // already started in the background. It does not wait for that fetch and
 // does not fail when the server is unreachable: until a fetch succeeds,
-// [Set.VerificationKey] returns an error wrapping [ErrUnavailable], and the
+// [Set.VerificationKey] returns an error matching
+// [mcpauth.ErrKeySourceUnavailable], and the
 // set keeps retrying (backoff doubling from 1s up to RefreshRateLimit).
 //
 // The URL must be absolute https without a fragment; plain http is allowed
 // for loopback hosts, or any host with Options.InsecureAllowHTTP. Errors wrap
-// [ErrInvalidOptions] and name the problem.
+// [mcpauth.ErrInvalidConfig] and name the problem.
 //
 // The background goroutine stops when ctx ends or [Set.Close] is called.
 func New(ctx context.Context, uri string, opts Options) (*Set, error) {

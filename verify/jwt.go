@@ -151,9 +151,9 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		if err != nil {
 			cancel()
 			if discover {
-				return nil, configErr("discovery from issuer: %w", err)
+				return nil, fmt.Errorf("discovery from issuer: %w", err) // matches mcpauth.ErrInvalidConfig
 			}
-			return nil, configErr("JWKSURI: %w", err)
+			return nil, fmt.Errorf("JWKSURI: %w", err) // matches mcpauth.ErrInvalidConfig
 		}
 		v.source = src
 		v.algorithms = algs
@@ -369,14 +369,11 @@ func (v *JWTVerifier) key(ctx context.Context, h header) (any, error) {
 	}
 	k, err := v.source.VerificationKey(ctx, h.kid, h.alg)
 	if err != nil {
-		if isUnavailable(err) {
-			if errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %w", mcpauth.ErrKeySourceUnavailable, err)
-		}
-		if isAlgorithmMismatch(err) {
-			return nil, invalid(mcpauth.ReasonAlgorithm, "the algorithm is not allowed for the key")
+		// A KeySource reports the module's own errors (unavailable: 503;
+		// *mcpauth.InvalidTokenError: 401); anything else fails closed as an
+		// unknown key, without its text, which the verifier cannot vouch for.
+		if errors.Is(err, mcpauth.ErrKeySourceUnavailable) || errors.Is(err, mcpauth.ErrInvalidToken) {
+			return nil, err
 		}
 		return nil, invalid(mcpauth.ReasonUnknownKey, "no configured key matches the token")
 	}

@@ -330,6 +330,16 @@ func TestKeySourceErrors(t *testing.T) {
 	_, err = missing.VerifyToken(context.Background(), tok)
 	wantReason(t, err, mcpauth.ReasonUnknownKey)
 
+	// A source's own invalid-token error reaches the caller as it is: the
+	// verifier does not translate key source errors.
+	pinnedErr := mcpauth.InvalidToken(mcpauth.ReasonAlgorithm, "the key is pinned to ES256")
+	pinned := newV(keySourceFunc(func(context.Context, string, string) (crypto.PublicKey, error) {
+		return nil, pinnedErr
+	}))
+	if _, err = pinned.VerifyToken(context.Background(), tok); err != pinnedErr {
+		t.Fatalf("err = %v; want the key source's own error", err)
+	}
+
 	// A source that returns a key of the wrong type for the algorithm is
 	// caught by the verifier itself.
 	wrongType := newV(keySourceFunc(func(context.Context, string, string) (crypto.PublicKey, error) {

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"errors"
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/jwks"
@@ -27,16 +26,4 @@ func newRemoteKeySource(ctx context.Context, s Settings, algs []string, o option
 		return jwks.NewFromIssuer(ctx, s.Issuers[0], opts)
 	}
 	return jwks.New(ctx, s.JWKSURI, opts)
-}
-
-// isUnavailable reports whether a key source error means no keys could be
-// obtained at all (as opposed to no key matching the token).
-func isUnavailable(err error) bool {
-	return errors.Is(err, mcpauth.ErrKeySourceUnavailable) || errors.Is(err, jwks.ErrUnavailable)
-}
-
-// isAlgorithmMismatch reports whether a key source refused the token's
-// algorithm for the key it names.
-func isAlgorithmMismatch(err error) bool {
-	return errors.Is(err, jwks.ErrAlgorithm)
 }
