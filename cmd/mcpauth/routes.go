@@ -9,11 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/resource"
 	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -46,16 +46,6 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		st.baseURL = listenURL
 	}
 	st.resource = st.baseURL + mcpPath
-	var err error
-	if st.metadataURL, err = metadata.WellKnownURL(st.resource); err != nil {
-		return nil, configErrorf("%s: %v", envBaseURL, err)
-	}
-	metaPath, _ := metadata.Path(st.resource)
-	// checkBaseURL allows only path characters that need no escaping.
-	resourcePath := mcpPath
-	if u, err := url.Parse(st.resource); err == nil {
-		resourcePath = u.Path
-	}
 
 	authServers := cfg.authServers
 	var jwksHandler http.Handler
@@ -109,19 +99,21 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	if sr, ok := st.verifier.(mcpauth.ScopeRequirer); ok {
 		scopes = sr.RequiredScopes()
 	}
-	meta, err := metadata.NewHandler(metadata.ProtectedResource{
-		Resource:               st.resource,
-		AuthorizationServers:   authServers,
-		ScopesSupported:        scopes,
-		BearerMethodsSupported: []string{"header"},
+	res, err := resource.New(resource.Config{
+		URL:                  st.resource,
+		AuthorizationServers: authServers,
+		Scopes:               scopes,
 	})
 	if err != nil {
 		st.closeFn()
 		return nil, configErrorf("protected resource metadata: %v", err)
 	}
+	st.metadataURL = res.MetadataURL()
+	// checkBaseURL allows only path characters that need no escaping.
+	resourcePath := res.Path()
 
 	authn := middleware.New(st.verifier,
-		middleware.WithResourceMetadata(st.metadataURL),
+		res.MiddlewareOption(),
 		middleware.WithCORSPreflight(),
 		middleware.WithLogger(logger),
 		middleware.WithObserver(st.outcomes.observe),
@@ -136,9 +128,9 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 
 	mux := http.NewServeMux()
 	mux.HandleFunc(healthPath, health)
-	mux.Handle(metaPath, meta)
-	if metaPath != metadata.WellKnownPrefix {
-		mux.Handle(metadata.WellKnownPrefix, meta)
+	mux.Handle(res.MetadataPath(), res.MetadataHandler())
+	if res.MetadataPath() != metadata.WellKnownPrefix {
+		mux.Handle(metadata.WellKnownPrefix, res.MetadataHandler())
 	}
 	if jwksHandler != nil {
 		mux.Handle(demoJWKSPath, jwksHandler)

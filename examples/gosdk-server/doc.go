@@ -5,8 +5,9 @@
 // sdkauth.Protect answers every unauthenticated request itself (RFC 6750
 // 401/403 with resource_metadata) and hands the verified access token to the
 // SDK, where the whoami tool reads it with sdkauth.AccessTokenFrom. The RFC
-// 9728 metadata document that MCP clients discover from the 401 is served by
-// metadata.NewHandler.
+// 9728 metadata document that MCP clients discover from the 401, its route,
+// the challenge's resource_metadata and the default audience all come from
+// one resource.Resource built from the resource URL.
 //
 // Configuration comes from the MCPAUTH_JWT_* variables of
 // verify.SettingsFromEnv (JWKS_URI, ISSUER, AUDIENCE, REQUIRED_SCOPES,

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,8 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpauth/mcpauth"
-	"github.com/mcpauth/mcpauth/metadata"
-	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/resource"
 	"github.com/mcpauth/mcpauth/sdkauth"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
@@ -28,42 +26,13 @@ import (
 // mcpPath is the path of the MCP endpoint below the base URL.
 const mcpPath = "/mcp"
 
-// config describes the protected resource.
-type config struct {
-	// resource is the URL of the MCP endpoint, e.g.
-	// https://mcp.example.com/mcp: the RFC 9728 resource identifier.
-	resource string
-	// authorizationServers are the issuers advertised in the metadata.
-	authorizationServers []string
-	// scopes are the scopes advertised in the metadata.
-	scopes []string
-}
-
 // newHandler returns the server's routes: the MCP endpoint at the resource's
-// path, protected by v, and its RFC 9728 metadata document.
-func newHandler(v mcpauth.TokenVerifier, c config) (http.Handler, error) {
-	u, err := url.Parse(c.resource)
-	if err != nil || u.Path == "" || u.Path == "/" {
-		return nil, fmt.Errorf("resource %q must be an absolute URL with a path, such as https://mcp.example.com/mcp", c.resource)
+// path, protected by v, and its RFC 9728 metadata document outside the
+// protection.
+func newHandler(v mcpauth.TokenVerifier, res *resource.Resource) (http.Handler, error) {
+	if res.Path() == "/" {
+		return nil, fmt.Errorf("resource %q must have a path, such as https://mcp.example.com/mcp", res.URL())
 	}
-	meta, err := metadata.NewHandler(metadata.ProtectedResource{
-		Resource:             c.resource,
-		AuthorizationServers: c.authorizationServers,
-		ScopesSupported:      c.scopes,
-		ResourceName:         "mcpauth go-sdk example",
-	})
-	if err != nil {
-		return nil, err
-	}
-	metaURL, err := metadata.WellKnownURL(c.resource)
-	if err != nil {
-		return nil, err
-	}
-	metaPath, err := metadata.Path(c.resource)
-	if err != nil {
-		return nil, err
-	}
-
 	server := mcp.NewServer(&mcp.Implementation{Name: "gosdk-server", Version: "0.1.0"}, nil)
 	mcp.AddTool(server, &mcp.Tool{
 		Name:        "whoami",
@@ -74,11 +43,14 @@ func newHandler(v mcpauth.TokenVerifier, c config) (http.Handler, error) {
 	// Protect runs mcpauth's middleware (every 401/403/503 is mcpauth's) and
 	// passes the verified token to the SDK as req.Extra.TokenInfo. The
 	// verifier's required scopes are advertised in the challenges.
-	protect := sdkauth.Protect(v, middleware.WithResourceMetadata(metaURL))
+	protect, err := sdkauth.ProtectChecked(v, res.MiddlewareOption())
+	if err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
-	mux.Handle(u.Path, protect(streamable))
-	mux.Handle(metaPath, meta)
+	mux.Handle(res.Path(), protect(streamable))
+	mux.Handle(res.MetadataPath(), res.MetadataHandler())
 	return mux, nil
 }
 
@@ -137,12 +109,7 @@ func run(ctx context.Context, addr string) error {
 	if s.BaseURL == "" {
 		s.BaseURL = "http://" + ln.Addr().String()
 	}
-	resource := strings.TrimSuffix(s.BaseURL, "/") + mcpPath
-	if len(s.Audiences) == 0 {
-		// MCP requires tokens issued for this server: by default the
-		// audience is the resource URL (RFC 8707).
-		s.Audiences = []string{resource}
-	}
+	resourceURL := strings.TrimSuffix(s.BaseURL, "/") + mcpPath
 
 	mux := http.NewServeMux()
 	demo := s.PublicKey == "" && s.JWKSURI == ""
@@ -162,12 +129,26 @@ func run(ctx context.Context, addr string) error {
 		}
 	}
 
+	res, err := resource.New(resource.Config{
+		URL:                  resourceURL,
+		AuthorizationServers: s.Issuers,
+		Scopes:               s.RequiredScopes,
+		Name:                 "mcpauth go-sdk example",
+	})
+	if err != nil {
+		return err
+	}
+	if len(s.Audiences) == 0 {
+		// MCP requires tokens issued for this server: by default the
+		// audience is the resource URL (RFC 8707).
+		s.Audiences = []string{res.Audience()}
+	}
 	v, err := verify.NewJWTVerifier(s)
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-	h, err := newHandler(v, config{resource: resource, authorizationServers: s.Issuers, scopes: s.RequiredScopes})
+	h, err := newHandler(v, res)
 	if err != nil {
 		return err
 	}
@@ -184,9 +165,9 @@ func run(ctx context.Context, addr string) error {
 			return err
 		}
 		slog.Warn("demo mode: verifying tokens signed by an ephemeral key; set MCPAUTH_JWT_JWKS_URI, MCPAUTH_JWT_ISSUER (and MCPAUTH_JWT_AUDIENCE) for real use")
-		fmt.Printf("MCP endpoint: %s\n\nDemo token (valid 1h):\n\n  TOKEN=%s\n\n", resource, token)
-		fmt.Printf("Without a token (401 with resource_metadata):\n\n  curl -i %s\n\n", resource)
-		fmt.Printf("With the token (200, an MCP initialize):\n\n  curl -i -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n    -d '%s' %s\n\n", initializeRequest, resource)
+		fmt.Printf("MCP endpoint: %s\n\nDemo token (valid 1h):\n\n  TOKEN=%s\n\n", res.URL(), token)
+		fmt.Printf("Without a token (401 with resource_metadata):\n\n  curl -i %s\n\n", res.URL())
+		fmt.Printf("With the token (200, an MCP initialize):\n\n  curl -i -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n    -d '%s' %s\n\n", initializeRequest, res.URL())
 	}
 
 	srv := &http.Server{
@@ -197,7 +178,7 @@ func run(ctx context.Context, addr string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	slog.Info("listening", "resource", resource)
+	slog.Info("listening", "resource", res.URL())
 	select {
 	case err := <-errc:
 		return err

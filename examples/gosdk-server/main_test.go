@@ -14,6 +14,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	resourcepkg "github.com/mcpauth/mcpauth/resource"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -48,11 +49,15 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
-	h, err := newHandler(v, config{
-		resource:             resource,
-		authorizationServers: []string{testkeys.DefaultIssuer},
-		scopes:               []string{requiredScope},
+	res, err := resourcepkg.New(resourcepkg.Config{
+		URL:                  resource,
+		AuthorizationServers: []string{testkeys.DefaultIssuer},
+		Scopes:               []string{requiredScope},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHandler(v, res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,8 +310,12 @@ func TestProtectedResourceMetadata(t *testing.T) {
 }
 
 func TestNewHandlerRejectsResourceWithoutPath(t *testing.T) {
-	for _, resource := range []string{"", "https://mcp.example.com", "https://mcp.example.com/", "::"} {
-		if _, err := newHandler(nil, config{resource: resource}); err == nil {
+	for _, resource := range []string{"https://mcp.example.com", "https://mcp.example.com/"} {
+		res, err := resourcepkg.New(resourcepkg.Config{URL: resource})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := newHandler(nil, res); err == nil {
 			t.Errorf("newHandler(%q) succeeded", resource)
 		}
 	}
