@@ -1,0 +1,629 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxDepth bounds the nesting of arrays and objects in a request body.
+const maxDepth = 512
+
+// Errors of the strict reader. Each names what is wrong; none carries data
+// taken from the body.
+var (
+	errSyntax         = errors.New("the body is not JSON")
+	errTrailing       = errors.New("the body has data after its JSON value")
+	errDepth          = errors.New("the body nests arrays and objects too deeply")
+	errUTF8           = errors.New("the body is not valid UTF-8")
+	errSurrogate      = errors.New("the body has a lone UTF-16 surrogate escape")
+	errControl        = errors.New("the body has a control character in a string")
+	errDuplicate      = errors.New("an object has two members whose names are equal or differ only in letter case")
+	errCaseVariant    = errors.New("a JSON-RPC member name is spelled in another letter case")
+	errNUL            = errors.New("a method, name or uri contains NUL")
+	errMethodType     = errors.New("a JSON-RPC method is not a string")
+	errParamsType     = errors.New("JSON-RPC params is not an object")
+	errNameType       = errors.New("params.name or params.uri is not a string")
+	errTopLevelSyntax = errors.New("the body is not a JSON object or array")
+)
+
+// message is what the policy reads from one JSON-RPC message. Spans index
+// the body; nothing is copied unless it had escapes.
+type message struct {
+	hasMethod bool
+	method    string // decoded
+	hasID     bool
+	id        span // raw JSON of the id, when hasID
+	hasParams bool
+	paramsObj bool // params is an object
+	hasName   bool
+	name      string // params.name, decoded
+	hasURI    bool
+	uri       string // params.uri, decoded
+	badMember error  // a decision member of the wrong type; reported when the policy needs it
+}
+
+// span is a half-open byte range of the body.
+type span struct{ start, end int }
+
+// body is a strictly parsed request body.
+type body struct {
+	batch    bool
+	messages []message // objects at the top level or in the top-level array
+	// other reports top-level values that are not objects (or array
+	// elements that are not objects): not JSON-RPC messages.
+	other bool
+	small [2]message // backing store of messages for small bodies
+}
+
+// reader is a strict, allocation-light JSON reader. It accepts exactly RFC
+// 8259 JSON in UTF-8 and refuses what two conforming parsers could read
+// differently: duplicate or case-variant member names, invalid UTF-8, lone
+// surrogate escapes.
+type reader struct {
+	b     []byte
+	i     int
+	depth int
+	scr   []byte // scratch for decoding escaped strings
+}
+
+// parseBody reads a whole request body.
+func parseBody(b []byte, dst *body) error {
+	r := reader{b: b}
+	r.ws()
+	if r.i >= len(r.b) {
+		return errSyntax
+	}
+	switch r.b[r.i] {
+	case '{':
+		m, err := r.message()
+		if err != nil {
+			return err
+		}
+		dst.messages = append(dst.messages, m)
+	case '[':
+		dst.batch = true
+		r.i++
+		r.depth++
+		r.ws()
+		if r.peek() == ']' {
+			r.i++
+		} else {
+			for {
+				r.ws()
+				if r.peek() == '{' {
+					m, err := r.message()
+					if err != nil {
+						return err
+					}
+					dst.messages = append(dst.messages, m)
+				} else {
+					dst.other = true
+					if err := r.value(); err != nil {
+						return err
+					}
+				}
+				r.ws()
+				c := r.peek()
+				r.i++
+				if c == ']' {
+					break
+				}
+				if c != ',' {
+					return errSyntax
+				}
+			}
+		}
+		r.depth--
+	default:
+		dst.other = true
+		if err := r.value(); err != nil {
+			return err
+		}
+	}
+	r.ws()
+	if r.i != len(r.b) {
+		return errTrailing
+	}
+	return nil
+}
+
+// peek returns the current byte, or 0 at the end.
+func (r *reader) peek() byte {
+	if r.i < len(r.b) {
+		return r.b[r.i]
+	}
+	return 0
+}
+
+// ws skips JSON whitespace.
+func (r *reader) ws() {
+	for r.i < len(r.b) {
+		switch r.b[r.i] {
+		case ' ', '\t', '\n', '\r':
+			r.i++
+		default:
+			return
+		}
+	}
+}
+
+// Member names the policy decides on.
+const (
+	keyMethod  = "method"
+	keyParams  = "params"
+	keyID      = "id"
+	keyJSONRPC = "jsonrpc"
+	keyName    = "name"
+	keyURI     = "uri"
+)
+
+// message reads a JSON-RPC message object at r.i.
+func (r *reader) message() (message, error) {
+	var m message
+	err := r.object(func(name []byte, exact bool) error {
+		switch {
+		case string(name) == keyMethod:
+			m.hasMethod = true
+			if r.peek() != '"' {
+				m.badMember = errMethodType
+				return r.value()
+			}
+			s, err := r.decodedString()
+			if err != nil {
+				return err
+			}
+			if strings.IndexByte(s, 0) >= 0 {
+				return errNUL
+			}
+			m.method = s
+			return nil
+		case string(name) == keyID:
+			start := r.i
+			if err := r.value(); err != nil {
+				return err
+			}
+			m.hasID, m.id = true, span{start, r.i}
+			return nil
+		case string(name) == keyParams:
+			m.hasParams = true
+			if r.peek() != '{' {
+				return r.value()
+			}
+			m.paramsObj = true
+			return r.object(func(name []byte, exact bool) error {
+				isName := string(name) == keyName
+				isURI := string(name) == keyURI
+				if !isName && !isURI {
+					if foldEqual(name, exact, []byte(keyName), true) || foldEqual(name, exact, []byte(keyURI), true) {
+						return errCaseVariant
+					}
+					return r.value()
+				}
+				if r.peek() != '"' {
+					if m.badMember == nil {
+						m.badMember = errNameType
+					}
+					return r.value()
+				}
+				s, err := r.decodedString()
+				if err != nil {
+					return err
+				}
+				if strings.IndexByte(s, 0) >= 0 {
+					return errNUL
+				}
+				if isName {
+					m.hasName, m.name = true, s
+				} else {
+					m.hasURI, m.uri = true, s
+				}
+				return nil
+			})
+		case string(name) == keyJSONRPC:
+			return r.value()
+		default:
+			for _, k := range [...]string{keyMethod, keyID, keyParams, keyJSONRPC} {
+				if foldEqual(name, exact, []byte(k), true) {
+					return errCaseVariant
+				}
+			}
+			return r.value()
+		}
+	})
+	if err == nil && m.hasParams && !m.paramsObj && m.badMember == nil {
+		m.badMember = errParamsType
+	}
+	return m, err
+}
+
+// memberName is one member name of an object being read: the raw bytes
+// between the quotes when it has no escapes and only ASCII, else decoded.
+type memberName struct {
+	name  []byte
+	plain bool
+}
+
+// object reads an object at r.i, calling member for each member with the
+// reader positioned at its value; member must consume the value. It refuses
+// members whose names are equal or equal under Unicode simple case folding.
+// name is the decoded member name (valid only during the call); exact
+// reports a name without escapes or non-ASCII bytes.
+func (r *reader) object(member func(name []byte, exact bool) error) error {
+	r.depth++
+	if r.depth > maxDepth {
+		return errDepth
+	}
+	r.i++ // '{'
+	var small [16]memberName
+	names := small[:0]
+	var seen map[string]struct{}
+	r.ws()
+	if r.peek() == '}' {
+		r.i++
+		r.depth--
+		return nil
+	}
+	for {
+		r.ws()
+		if r.peek() != '"' {
+			return errSyntax
+		}
+		start := r.i + 1
+		plain, err := r.skipString()
+		if err != nil {
+			return err
+		}
+		n := memberName{name: r.b[start : r.i-1], plain: plain}
+		if !plain {
+			r.i = start - 1
+			s, err := r.decodedString()
+			if err != nil {
+				return err
+			}
+			n.name = []byte(s)
+		}
+		// Duplicate and case-variant detection.
+		if seen == nil && len(names) < len(small) {
+			for _, o := range names {
+				if foldEqual(o.name, o.plain, n.name, n.plain) {
+					return errDuplicate
+				}
+			}
+			names = append(names, n)
+		} else {
+			if seen == nil {
+				seen = make(map[string]struct{}, 2*len(names))
+				for _, o := range names {
+					seen[foldKey(o.name)] = struct{}{}
+				}
+			}
+			k := foldKey(n.name)
+			if _, dup := seen[k]; dup {
+				return errDuplicate
+			}
+			seen[k] = struct{}{}
+		}
+		r.ws()
+		if r.peek() != ':' {
+			return errSyntax
+		}
+		r.i++
+		r.ws()
+		if err := member(n.name, plain); err != nil {
+			return err
+		}
+		r.ws()
+		c := r.peek()
+		r.i++
+		if c == '}' {
+			break
+		}
+		if c != ',' {
+			return errSyntax
+		}
+	}
+	r.depth--
+	return nil
+}
+
+// value reads and validates any JSON value at r.i.
+func (r *reader) value() error {
+	switch c := r.peek(); {
+	case c == '{':
+		return r.object(func([]byte, bool) error { return r.value() })
+	case c == '[':
+		r.depth++
+		if r.depth > maxDepth {
+			return errDepth
+		}
+		r.i++
+		r.ws()
+		if r.peek() == ']' {
+			r.i++
+			r.depth--
+			return nil
+		}
+		for {
+			r.ws()
+			if err := r.value(); err != nil {
+				return err
+			}
+			r.ws()
+			c := r.peek()
+			r.i++
+			if c == ']' {
+				break
+			}
+			if c != ',' {
+				return errSyntax
+			}
+		}
+		r.depth--
+		return nil
+	case c == '"':
+		_, err := r.skipString()
+		return err
+	case c == 't':
+		return r.literal("true")
+	case c == 'f':
+		return r.literal("false")
+	case c == 'n':
+		return r.literal("null")
+	case c == '-' || ('0' <= c && c <= '9'):
+		return r.number()
+	default:
+		return errSyntax
+	}
+}
+
+// literal reads one of true, false, null.
+func (r *reader) literal(s string) error {
+	if len(r.b)-r.i < len(s) || string(r.b[r.i:r.i+len(s)]) != s {
+		return errSyntax
+	}
+	r.i += len(s)
+	return nil
+}
+
+// number reads an RFC 8259 number.
+func (r *reader) number() error {
+	if r.peek() == '-' {
+		r.i++
+	}
+	switch c := r.peek(); {
+	case c == '0':
+		r.i++
+	case '1' <= c && c <= '9':
+		r.digits()
+	default:
+		return errSyntax
+	}
+	if r.peek() == '.' {
+		r.i++
+		if !isDigit(r.peek()) {
+			return errSyntax
+		}
+		r.digits()
+	}
+	if c := r.peek(); c == 'e' || c == 'E' {
+		r.i++
+		if c := r.peek(); c == '+' || c == '-' {
+			r.i++
+		}
+		if !isDigit(r.peek()) {
+			return errSyntax
+		}
+		r.digits()
+	}
+	return nil
+}
+
+func (r *reader) digits() {
+	for r.i < len(r.b) && isDigit(r.b[r.i]) {
+		r.i++
+	}
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// skipString validates the string at r.i (which must be '"') and moves past
+// it. plain reports a string without escapes made of ASCII only.
+func (r *reader) skipString() (plain bool, err error) {
+	r.i++ // '"'
+	plain = true
+	for {
+		// Fast path over plain ASCII.
+		for r.i < len(r.b) {
+			c := r.b[r.i]
+			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+				break
+			}
+			r.i++
+		}
+		if r.i >= len(r.b) {
+			return false, errSyntax
+		}
+		c := r.b[r.i]
+		switch {
+		case c == '"':
+			r.i++
+			return plain, nil
+		case c < 0x20:
+			return false, errControl
+		case c == '\\':
+			plain = false
+			if _, err := r.escape(); err != nil {
+				return false, err
+			}
+		default: // c >= 0x80
+			plain = false
+			rn, size := utf8.DecodeRune(r.b[r.i:])
+			if rn == utf8.RuneError && size <= 1 {
+				return false, errUTF8
+			}
+			r.i += size
+		}
+	}
+}
+
+// escape reads the escape sequence at r.i ('\\') and returns the rune.
+func (r *reader) escape() (rune, error) {
+	if r.i+1 >= len(r.b) {
+		return 0, errSyntax
+	}
+	c := r.b[r.i+1]
+	r.i += 2
+	switch c {
+	case '"', '\\', '/':
+		return rune(c), nil
+	case 'b':
+		return '\b', nil
+	case 'f':
+		return '\f', nil
+	case 'n':
+		return '\n', nil
+	case 'r':
+		return '\r', nil
+	case 't':
+		return '\t', nil
+	case 'u':
+	default:
+		return 0, errSyntax
+	}
+	u, ok := r.hex4()
+	if !ok {
+		return 0, errSyntax
+	}
+	switch {
+	case 0xDC00 <= u && u <= 0xDFFF:
+		return 0, errSurrogate
+	case 0xD800 <= u && u <= 0xDBFF:
+		if r.i+1 >= len(r.b) || r.b[r.i] != '\\' || r.b[r.i+1] != 'u' {
+			return 0, errSurrogate
+		}
+		r.i += 2
+		lo, ok := r.hex4()
+		if !ok {
+			return 0, errSyntax
+		}
+		if lo < 0xDC00 || lo > 0xDFFF {
+			return 0, errSurrogate
+		}
+		return 0x10000 + (u-0xD800)<<10 + (lo - 0xDC00), nil
+	}
+	return u, nil
+}
+
+// hex4 reads four hex digits.
+func (r *reader) hex4() (rune, bool) {
+	if len(r.b)-r.i < 4 {
+		return 0, false
+	}
+	var v rune
+	for _, c := range r.b[r.i : r.i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			v = v<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			v = v<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			v = v<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	r.i += 4
+	return v, true
+}
+
+// decodedString reads the string at r.i and returns its decoded value.
+func (r *reader) decodedString() (string, error) {
+	start := r.i + 1
+	plain, err := r.skipString()
+	if err != nil {
+		return "", err
+	}
+	if plain {
+		return string(r.b[start : r.i-1]), nil
+	}
+	end := r.i
+	r.i = start
+	out := r.scr[:0]
+	for r.i < end-1 {
+		c := r.b[r.i]
+		if c == '\\' {
+			rn, err := r.escape()
+			if err != nil {
+				return "", err
+			}
+			out = utf8.AppendRune(out, rn)
+			continue
+		}
+		out = append(out, c)
+		r.i++
+	}
+	r.i = end
+	r.scr = out
+	return string(out), nil
+}
+
+// foldEqual reports whether a and b are equal under Unicode simple case
+// folding, the matching encoding/json and other case-insensitive decoders
+// apply to member names (so "k" matches the Kelvin sign). ascii says that a
+// (or b) is known to be all ASCII.
+func foldEqual(a []byte, aASCII bool, b []byte, bASCII bool) bool {
+	if (aASCII || isASCII(a)) && (bASCII || isASCII(b)) {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if upperASCII(a[i]) != upperASCII(b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return foldKey(a) == foldKey(b)
+}
+
+// foldKey maps every rune of s to the smallest rune of its simple case
+// folding orbit, so that two strings are equal under simple folding exactly
+// when their keys are equal.
+func foldKey(s []byte) string {
+	if isASCII(s) {
+		b := make([]byte, len(s))
+		for i, c := range s {
+			b[i] = upperASCII(c)
+		}
+		return string(b)
+	}
+	out := make([]rune, 0, len(s))
+	for _, rn := range string(s) {
+		m := rn
+		for f := unicode.SimpleFold(rn); f != rn; f = unicode.SimpleFold(f) {
+			if f < m {
+				m = f
+			}
+		}
+		out = append(out, m)
+	}
+	return string(out)
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+func isASCII(s []byte) bool {
+	for _, c := range s {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
