@@ -13,19 +13,18 @@ const maxDepth = 512
 // Errors of the strict reader. Each names what is wrong; none carries data
 // taken from the body.
 var (
-	errSyntax         = errors.New("the body is not JSON")
-	errTrailing       = errors.New("the body has data after its JSON value")
-	errDepth          = errors.New("the body nests arrays and objects too deeply")
-	errUTF8           = errors.New("the body is not valid UTF-8")
-	errSurrogate      = errors.New("the body has a lone UTF-16 surrogate escape")
-	errControl        = errors.New("the body has a control character in a string")
-	errDuplicate      = errors.New("an object has two members whose names are equal or differ only in letter case")
-	errCaseVariant    = errors.New("a JSON-RPC member name is spelled in another letter case")
-	errNUL            = errors.New("a method, name or uri contains NUL")
-	errMethodType     = errors.New("a JSON-RPC method is not a string")
-	errParamsType     = errors.New("JSON-RPC params is not an object")
-	errNameType       = errors.New("params.name or params.uri is not a string")
-	errTopLevelSyntax = errors.New("the body is not a JSON object or array")
+	errSyntax      = errors.New("the body is not JSON")
+	errTrailing    = errors.New("the body has data after its JSON value")
+	errDepth       = errors.New("the body nests arrays and objects too deeply")
+	errUTF8        = errors.New("the body is not valid UTF-8")
+	errSurrogate   = errors.New("the body has a lone UTF-16 surrogate escape")
+	errControl     = errors.New("the body has a control character in a string")
+	errDuplicate   = errors.New("an object has two members whose names are equal or differ only in letter case")
+	errCaseVariant = errors.New("a JSON-RPC member name is spelled in another letter case")
+	errNUL         = errors.New("a method, name or uri contains NUL")
+	errMethodType  = errors.New("a JSON-RPC method is not a string")
+	errParamsType  = errors.New("JSON-RPC params is not an object")
+	errNameType    = errors.New("params.name or params.uri is not a string")
 )
 
 // message is what the policy reads from one JSON-RPC message. Spans index

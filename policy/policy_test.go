@@ -254,11 +254,11 @@ func TestNeedsBody(t *testing.T) {
 func TestNormalizeURI(t *testing.T) {
 	for in, want := range map[string]string{
 		"notes://Host/A/./b/../c?Q=%7e#F": "notes://host/A/c?Q=~#F",
-		"HTTP://u@EXAMPLE.com/%7euser":     "http://u@example.com/~user",
-		"urn:x:%c3%a9":                     "urn:x:%C3%A9",
-		"a/../../b":                        "b",
-		"/a/b/..":                          "/a/",
-		"no-scheme":                        "no-scheme",
+		"HTTP://u@EXAMPLE.com/%7euser":    "http://u@example.com/~user",
+		"urn:x:%c3%a9":                    "urn:x:%C3%A9",
+		"a/../../b":                       "b",
+		"/a/b/..":                         "/a/",
+		"no-scheme":                       "no-scheme",
 	} {
 		got, err := normalizeURI(in)
 		if err != nil || got != want {
