@@ -33,7 +33,7 @@ test-short:
 FUZZTIME ?= 30s
 FUZZFLAGS ?=
 FUZZ_TARGETS := \
-	verify:FuzzVerifyToken internal/strictjson:FuzzParseStrictObject verify:FuzzSettingsFromMap \
+	verify:FuzzVerifyToken verify:FuzzDifferential internal/strictjson:FuzzParseStrictObject verify:FuzzSettingsFromMap \
 	middleware:FuzzBearerToken middleware:FuzzMiddleware \
 	jwks:FuzzParseJWK jwks:FuzzParseDocument
 

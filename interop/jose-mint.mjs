@@ -4,7 +4,10 @@
 // stdout: {"jwks": {...}, "tokens": [{name, alg, typ, token, claims, want}]}.
 //
 // Inputs (environment): ISSUER and AUDIENCE, the values the Go test
-// configures its verifiers with. Everything else is generated here.
+// configures its verifiers with, and optionally NOW, the Unix time the
+// tokens are minted around (default: the current time; a fixed NOW records
+// a corpus that a test with that clock can verify later). Everything else
+// is generated here. The output also carries now, issuer and audience.
 import { generateKeyPair as nodeGenerateKeyPair, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SignJWT, UnsecuredJWT, exportJWK, calculateJwkThumbprint } from 'jose';
@@ -29,7 +32,11 @@ if (!issuer || !audience) {
 }
 
 const scope = 'mcp:tools mcp:read';
-const now = Math.floor(Date.now() / 1000);
+const now = process.env.NOW ? Number(process.env.NOW) : Math.floor(Date.now() / 1000);
+if (!Number.isSafeInteger(now) || now <= 0) {
+  console.error('jose-mint: NOW must be a positive integer (Unix seconds)');
+  process.exit(2);
+}
 
 // One key per algorithm: a JWK that names its alg binds the key to it.
 const algs = [
@@ -143,4 +150,4 @@ await add('id-token-typ', 'ES384', claimsFor('ES384'), { typ: 'id_token+jwt' }, 
   await add('missing-scope', 'ES256', claimsFor('ES256', { scope: 'mcp:read' }), { typ: 'at+jwt' }, 'scope');
 }
 
-process.stdout.write(JSON.stringify({ jwks, tokens }) + '\n');
+process.stdout.write(JSON.stringify({ now, issuer, audience, jwks, tokens }) + '\n');

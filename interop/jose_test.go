@@ -4,7 +4,8 @@ package interop
 
 // jose_test.go: tokens minted by the jose npm library (an independent JOSE
 // implementation), served from a JWK Set that jose exported, verified by
-// "mcpauth verify", by verify.JWTVerifier and through middleware.New.
+// "mcpauth verify", by verify.JWTVerifier and through middleware.New; every
+// accepted token is also checked with golang-jwt (internal/differential).
 
 import (
 	"context"
@@ -14,8 +15,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/differential"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -106,6 +109,16 @@ func TestJoseTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
+	// golang-jwt keyed from the same JWK Set (parsed by jwkset) must accept
+	// every token mcpauth accepts and read the same claims.
+	joseKeys, err := differential.KeysFromJWKS(minted.JWKS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reference := differential.Config{
+		Keys: joseKeys, Algorithms: v.Algorithms(), Issuers: v.Issuers(), Audiences: v.Audiences(),
+		Leeway: verify.DefaultLeeway, Now: time.Now,
+	}
 
 	// The middleware in front of a handler that echoes the access token.
 	protected := middleware.New(v, middleware.WithResourceMetadata(joseAudience))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +164,9 @@ func TestJoseTokens(t *testing.T) {
 					t.Fatalf("VerifyToken: %v", err)
 				}
 				checkJoseAccessToken(t, "VerifyToken", tok, toResult(t, at))
+				if err := differential.Check(reference, tok.Token, at); err != nil {
+					t.Errorf("golang-jwt: %v", err)
+				}
 			case "scope":
 				if err == nil || mcpauth.ReasonOf(err) != mcpauth.ReasonInsufficientScope {
 					t.Fatalf("VerifyToken: got %v (reason %q), want insufficient scope", err, mcpauth.ReasonOf(err))
