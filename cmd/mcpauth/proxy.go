@@ -5,30 +5,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"strings"
 
-	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
-)
-
-// Identity headers sent upstream with every forwarded request. Incoming
-// headers with the prefix are removed first, whatever their letter case and
-// with '_' taken as '-' (CGI/WSGI servers map both to the same variable).
-const (
-	identityHeaderPrefix = "X-MCPAuth-"
-	headerClientID       = "X-MCPAuth-Client-ID"
-	headerSubject        = "X-MCPAuth-Subject"
-	headerScopes         = "X-MCPAuth-Scopes"
-	headerIssuer         = "X-MCPAuth-Issuer"
-	headerExpiresAt      = "X-MCPAuth-Expires-At"
-	// maxIdentityValue caps one identity header value.
-	maxIdentityValue = 4096
 )
 
 const proxyHelp = `Usage: mcpauth proxy [flags]
@@ -39,7 +24,10 @@ token are forwarded to the upstream URL (/mcp maps to the upstream URL
 itself, /mcp/x to upstream/x, the query is kept); responses, including SSE
 streams, are flushed to the client as they arrive. Requests without an
 acceptable token are answered by the proxy (401, 403, 400 or 503, with
-WWW-Authenticate) and never reach the upstream.
+WWW-Authenticate) and never reach the upstream. Even with a token, the
+proxy refuses protocol switches (Upgrade, Connection: upgrade,
+HTTP2-Settings: 400, connection closed; an upstream's 101 becomes 502) and
+methods other than GET, HEAD, POST, DELETE and OPTIONS (405).
 
 The client's Authorization header is never forwarded (MCP forbids token
 passthrough); the caller's identity is sent instead, in the headers listed
@@ -73,7 +61,7 @@ func runProxy(args []string, e env) int { return runServer("proxy", args, e) }
 
 // newProxy returns the forwarding handler for requests accepted by the
 // middleware. mount is the public MCP path, mapped to upstream's path.
-func newProxy(upstream *url.URL, mount string, logger *slog.Logger) http.Handler {
+func newProxy(upstream *url.URL, mount string, logger *slog.Logger) *proxy {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	// Pass the upstream's bytes through as they come: transparent
 	// decompression would buffer SSE events.
@@ -85,6 +73,12 @@ func newProxy(upstream *url.URL, mount string, logger *slog.Logger) http.Handler
 		Transport:     transport,
 		FlushInterval: -1,
 		ModifyResponse: func(resp *http.Response) error {
+			// Requests that ask for a protocol switch are refused before
+			// they are forwarded; an upstream that switches anyway would
+			// turn the connection into a tunnel past the proxy.
+			if resp.StatusCode == http.StatusSwitchingProtocols {
+				return errUpstreamSwitched
+			}
 			// The proxy's CORS policy applies, not a second one.
 			for k := range resp.Header {
 				if strings.HasPrefix(strings.ToLower(k), "access-control-") {
@@ -100,25 +94,72 @@ func newProxy(upstream *url.URL, mount string, logger *slog.Logger) http.Handler
 			}
 			logger.LogAttrs(r.Context(), level, "mcpauth: upstream request failed",
 				slog.String("error", err.Error()), slog.String("method", r.Method), slog.String("path", r.URL.Path))
-			h := w.Header()
-			h.Set("Content-Type", "application/json")
-			h.Set("Cache-Control", "no-store")
-			w.WriteHeader(http.StatusBadGateway)
-			w.Write([]byte(`{"error":"bad_gateway","error_description":"the upstream MCP server did not answer"}`))
+			writeProxyError(w, http.StatusBadGateway, "bad_gateway", "the upstream MCP server did not answer", false)
 		},
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// http.ServeMux redirects literal dot segments but passes encoded
-		// ones (/mcp/..%2fadmin) decoded; forwarded, they could reach
-		// upstream routes outside its MCP endpoint.
-		if hasDotSegment(r.URL.Path) {
-			http.NotFound(w, r)
-			return
-		}
-		rp.ServeHTTP(w, r)
-	})
+	return &proxy{rp: rp}
 }
+
+// errUpstreamSwitched is the error for a 101 answer from the upstream.
+var errUpstreamSwitched = errors.New("the upstream tried to switch protocols (101 Switching Protocols); refused")
+
+// proxy forwards accepted requests to the upstream.
+type proxy struct {
+	rp *httputil.ReverseProxy
+}
+
+// ServeHTTP refuses what the proxy does not forward (a protocol switch, a
+// method MCP does not use, a path that is not canonical), then forwards.
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if status, desc := checkProtocol(r); status != 0 {
+		// The client may already be sending bytes of the new protocol:
+		// close the connection rather than read them as a request.
+		writeProxyError(w, status, "invalid_request", desc, true)
+		return
+	}
+	// http.ServeMux redirects literal dot segments but passes encoded
+	// ones (/mcp/..%2fadmin) decoded; forwarded, they could reach
+	// upstream routes outside its MCP endpoint.
+	if hasDotSegment(r.URL.Path) {
+		http.NotFound(w, r)
+		return
+	}
+	p.rp.ServeHTTP(noHijackWriter{w}, r)
+}
+
+// writeProxyError writes a JSON error answered by the proxy itself.
+// closeConn also closes the connection after the response.
+func writeProxyError(w http.ResponseWriter, status int, code, desc string, closeConn bool) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	if closeConn {
+		h.Set("Connection", "close")
+	}
+	if status == http.StatusMethodNotAllowed {
+		h.Set("Allow", allowedMethodsHeader)
+	}
+	w.WriteHeader(status)
+	body, _ := json.Marshal(struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}{code, desc})
+	w.Write(body)
+}
+
+// noHijackWriter is the ResponseWriter the reverse proxy writes to: it can
+// flush (SSE) but not be hijacked, so that no code path can hand the
+// client's connection to the upstream as a raw tunnel.
+type noHijackWriter struct{ w http.ResponseWriter }
+
+func (n noHijackWriter) Header() http.Header         { return n.w.Header() }
+func (n noHijackWriter) Write(b []byte) (int, error) { return n.w.Write(b) }
+func (n noHijackWriter) WriteHeader(status int)      { n.w.WriteHeader(status) }
+
+// FlushError flushes buffered data to the client (http.ResponseController
+// uses it).
+func (n noHijackWriter) FlushError() error { return http.NewResponseController(n.w).Flush() }
 
 // hasDotSegment reports whether a path has a "." or ".." segment.
 func hasDotSegment(p string) bool {
@@ -157,86 +198,4 @@ func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, logger 
 		logger.LogAttrs(pr.In.Context(), slog.LevelWarn, "mcpauth: identity values not forwarded: not printable ASCII or not valid scope tokens",
 			slog.Any("headers", dropped))
 	}
-}
-
-// stripIdentityHeaders removes every header that an upstream could take for
-// one of the identity headers.
-func stripIdentityHeaders(h http.Header) {
-	for k := range h {
-		if isIdentityHeader(k) {
-			delete(h, k)
-		}
-	}
-}
-
-func isIdentityHeader(name string) bool {
-	n := strings.ReplaceAll(strings.ToLower(name), "_", "-")
-	return strings.HasPrefix(n, strings.ToLower(identityHeaderPrefix))
-}
-
-// identityHeaders returns the identity headers for at, and the names of
-// those left out because their value could not be sent safely.
-func identityHeaders(at *mcpauth.AccessToken) (headers map[string]string, dropped []string) {
-	headers = make(map[string]string, 5)
-	if at == nil {
-		return headers, nil
-	}
-	add := func(name, v string) {
-		if v == "" {
-			return
-		}
-		if !safeHeaderValue(v) {
-			dropped = append(dropped, name)
-			return
-		}
-		headers[name] = v
-	}
-	add(headerClientID, at.ClientID)
-	add(headerSubject, at.Subject)
-	add(headerIssuer, at.Issuer)
-	if !at.ExpiresAt.IsZero() {
-		headers[headerExpiresAt] = strconv.FormatInt(at.ExpiresAt.Unix(), 10)
-	}
-	// A scope with a space or a quote would be read as other scopes.
-	scopes := make([]string, 0, len(at.Scopes))
-	for _, s := range at.Scopes {
-		if isScopeToken(s) {
-			scopes = append(scopes, s)
-		} else if len(dropped) == 0 || dropped[len(dropped)-1] != headerScopes {
-			dropped = append(dropped, headerScopes)
-		}
-	}
-	if v := strings.Join(scopes, " "); v != "" {
-		add(headerScopes, v)
-	}
-	return headers, dropped
-}
-
-// safeHeaderValue accepts non-empty printable ASCII without leading or
-// trailing spaces (which parsers trim), of bounded length.
-func safeHeaderValue(v string) bool {
-	if v == "" || len(v) > maxIdentityValue || v[0] == ' ' || v[len(v)-1] == ' ' {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < 0x20 || v[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-// isScopeToken reports whether s is an RFC 6749 scope token:
-// 1*( %x21 / %x23-5B / %x5D-7E ).
-func isScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
