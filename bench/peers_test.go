@@ -260,9 +260,9 @@ func auth0Stack(tb testing.TB, f *fixture) http.Handler {
 
 // mcpauthStack is mcpauth's middleware over its JWTVerifier.
 func mcpauthStack(tb testing.TB, f *fixture, cached bool) http.Handler {
-	var opts []verify.Option
+	cacheSize := 0
 	if cached {
-		opts = append(opts, verify.WithCache(verify.CacheOptions{}))
+		cacheSize = 100 // Envoy's jwt_cache_config default
 	}
 	v, err := verify.NewJWTVerifier(verify.Settings{
 		PublicKey:  f.pem,
@@ -270,7 +270,8 @@ func mcpauthStack(tb testing.TB, f *fixture, cached bool) http.Handler {
 		Issuers:    []string{issuer},
 		Audiences:  []string{audience},
 		Leeway:     leeway,
-	}, opts...)
+		CacheSize:  cacheSize,
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}

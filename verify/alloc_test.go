@@ -68,11 +68,11 @@ func TestVerifyAllocationBudget(t *testing.T) {
 			floor := testing.AllocsPerRun(50, func() { c.floor(input, sig) })
 
 			for _, cached := range []bool{false, true} {
-				opts := []Option{WithClock(func() time.Time { return testNow })}
+				s := Settings{PublicKey: c.pub, Algorithms: c.algs, Issuers: []string{testIssuer}, Audiences: []string{testAudience}}
 				if cached {
-					opts = append(opts, WithCache(CacheOptions{}))
+					s.CacheSize = 100
 				}
-				v, err := NewJWTVerifier(Settings{PublicKey: c.pub, Algorithms: c.algs, Issuers: []string{testIssuer}, Audiences: []string{testAudience}}, opts...)
+				v, err := NewJWTVerifier(s, WithClock(func() time.Time { return testNow }))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -10,43 +10,24 @@ import (
 	"github.com/mcpauth/mcpauth"
 )
 
-// Cache limits and defaults, see [CacheOptions].
+// Cache limits and defaults, see Settings.CacheSize.
 const (
-	// DefaultCacheSize is the number of entries of a cache enabled with a
-	// zero CacheOptions.Size; Envoy's jwt_cache_config uses the same.
-	DefaultCacheSize = 100
-	// MaxCacheSize bounds CacheOptions.Size and Settings.CacheSize.
+	// MaxCacheSize bounds Settings.CacheSize.
 	MaxCacheSize = 1 << 20
 	// DefaultCacheMaxAge is how long an entry is served at most when
-	// CacheOptions.MaxAge (or Settings.CacheMaxAge) is zero.
+	// Settings.CacheMaxAge is zero.
 	DefaultCacheMaxAge = 5 * time.Minute
 )
 
-// CacheOptions configures the verified-token cache of [WithCache].
-type CacheOptions struct {
-	// Size is the maximum number of tokens kept. Zero means
-	// DefaultCacheSize (100); at most MaxCacheSize.
-	Size int
-	// MaxAge bounds how long an entry is served after the token was
-	// verified, whatever its exp. Zero means DefaultCacheMaxAge (5m).
-	MaxAge time.Duration
-}
-
-// newCacheFor builds the cache configured by WithCache or, without it, by
-// s.CacheSize and s.CacheMaxAge; it returns nil when caching is off.
-func newCacheFor(s Settings, o options) (*tokenCache, error) {
-	size, maxAge, field := s.CacheSize, s.CacheMaxAge, "CacheSize"
-	if o.cache != nil {
-		size, maxAge, field = o.cache.Size, o.cache.MaxAge, "CacheOptions.Size"
-		if size == 0 {
-			size = DefaultCacheSize
-		}
-	}
+// newCacheFor builds the cache configured by s.CacheSize and s.CacheMaxAge;
+// it returns nil when caching is off.
+func newCacheFor(s Settings) (*tokenCache, error) {
+	size, maxAge := s.CacheSize, s.CacheMaxAge
 	switch {
 	case size < 0 || size > MaxCacheSize:
-		return nil, configErr("%s %d is out of range (1 to %d)", field, size, MaxCacheSize)
+		return nil, configErr("CacheSize %d is out of range (0 for no cache, at most %d)", size, MaxCacheSize)
 	case maxAge < 0:
-		return nil, configErr("cache MaxAge %s is negative", maxAge)
+		return nil, configErr("CacheMaxAge %s is negative", maxAge)
 	case size == 0 && maxAge != 0:
 		return nil, configErr("CacheMaxAge is set but the cache is off (CacheSize is zero)")
 	case size == 0:

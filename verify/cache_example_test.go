@@ -14,16 +14,18 @@ import (
 // with the same token skips the signature check, for at most a minute and
 // never past the token's exp. Rejected tokens are never remembered, and
 // the required scopes are checked on every call.
-func ExampleWithCache() {
+func ExampleSettings_cacheSize() {
 	kp, err := testkeys.GenerateECKeyPair()
 	if err != nil {
 		panic(err)
 	}
 	v, err := verify.NewJWTVerifier(verify.Settings{
-		PublicKey: kp.PublicKeyPEM(),
-		Issuers:   []string{"https://auth.example.com"},
-		Audiences: []string{"https://mcp.example.com/mcp"},
-	}, verify.WithCache(verify.CacheOptions{Size: 1000, MaxAge: time.Minute}))
+		PublicKey:   kp.PublicKeyPEM(),
+		Issuers:     []string{"https://auth.example.com"},
+		Audiences:   []string{"https://mcp.example.com/mcp"},
+		CacheSize:   1000,
+		CacheMaxAge: time.Minute,
+	})
 	if err != nil {
 		panic(err)
 	}

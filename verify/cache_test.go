@@ -42,7 +42,13 @@ type cachedES256 struct {
 	fail    atomic.Pointer[error]
 }
 
-func newCachedES256(t *testing.T, cache *CacheOptions, mod func(*Settings)) *cachedES256 {
+// cacheOpts sets Settings.CacheSize and CacheMaxAge.
+type cacheOpts struct {
+	Size   int
+	MaxAge time.Duration
+}
+
+func newCachedES256(t *testing.T, cache *cacheOpts, mod func(*Settings)) *cachedES256 {
 	t.Helper()
 	c := &cachedES256{clock: newFakeClock(testNow)}
 	pub := &k(t).p256.PublicKey
@@ -54,14 +60,13 @@ func newCachedES256(t *testing.T, cache *CacheOptions, mod func(*Settings)) *cac
 		return pub, nil
 	})
 	s := Settings{Algorithms: []string{"ES256"}, Issuers: []string{testIssuer}, Audiences: []string{testAudience}}
+	if cache != nil {
+		s.CacheSize, s.CacheMaxAge = cache.Size, cache.MaxAge
+	}
 	if mod != nil {
 		mod(&s)
 	}
-	opts := []Option{WithKeySource(src), WithClock(c.clock.now)}
-	if cache != nil {
-		opts = append(opts, WithCache(*cache))
-	}
-	v, err := NewJWTVerifier(s, opts...)
+	v, err := NewJWTVerifier(s, WithKeySource(src), WithClock(c.clock.now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +125,7 @@ func TestCacheIsOffByDefault(t *testing.T) {
 func TestCacheServesUntilExpiryPlusLeeway(t *testing.T) {
 	for _, leeway := range []time.Duration{0, -1, 2 * time.Minute} {
 		t.Run(fmt.Sprint(leeway), func(t *testing.T) {
-			c := newCachedES256(t, &CacheOptions{Size: 10, MaxAge: 48 * time.Hour}, func(s *Settings) { s.Leeway = leeway })
+			c := newCachedES256(t, &cacheOpts{Size: 10, MaxAge: 48 * time.Hour}, func(s *Settings) { s.Leeway = leeway })
 			tok := es256Token(t, nil) // exp = testNow + 1h
 			at, hit, err := c.verify(t, tok)
 			mustAccept(t, at, err)
@@ -150,7 +155,7 @@ func TestCacheServesUntilExpiryPlusLeeway(t *testing.T) {
 }
 
 func TestCacheMaxAge(t *testing.T) {
-	c := newCachedES256(t, &CacheOptions{Size: 10, MaxAge: time.Minute}, nil)
+	c := newCachedES256(t, &cacheOpts{Size: 10, MaxAge: time.Minute}, nil)
 	tok := es256Token(t, nil)
 	first, _, err := c.verify(t, tok)
 	mustAccept(t, first, err)
@@ -175,7 +180,7 @@ func TestCacheMaxAge(t *testing.T) {
 }
 
 func TestCacheEvictsUnusedEntriesFirst(t *testing.T) {
-	c := newCachedES256(t, &CacheOptions{Size: 2}, nil)
+	c := newCachedES256(t, &cacheOpts{Size: 2}, nil)
 	tokA := es256Token(t, func(m map[string]any) { m["jti"] = "a" })
 	tokB := es256Token(t, func(m map[string]any) { m["jti"] = "b" })
 	tokC := es256Token(t, func(m map[string]any) { m["jti"] = "c" })
@@ -203,7 +208,7 @@ func TestCacheEvictsUnusedEntriesFirst(t *testing.T) {
 }
 
 func TestCacheEvictsExpiredEntriesFirst(t *testing.T) {
-	c := newCachedES256(t, &CacheOptions{Size: 2, MaxAge: 48 * time.Hour}, func(s *Settings) { s.Leeway = -1 })
+	c := newCachedES256(t, &cacheOpts{Size: 2, MaxAge: 48 * time.Hour}, func(s *Settings) { s.Leeway = -1 })
 	long := es256Token(t, func(m map[string]any) { m["exp"] = testNow.Add(2 * time.Hour).Unix() })
 	short := es256Token(t, func(m map[string]any) { m["exp"] = testNow.Add(time.Minute).Unix() })
 	other := es256Token(t, func(m map[string]any) { m["jti"] = "other" })
@@ -253,7 +258,7 @@ func TestCacheCapacity(t *testing.T) {
 }
 
 func TestCacheKeyIsTheTokenDigest(t *testing.T) {
-	c := newCachedES256(t, &CacheOptions{Size: 10}, nil)
+	c := newCachedES256(t, &cacheOpts{Size: 10}, nil)
 	tok := es256Token(t, nil)
 	at, _, err := c.verify(t, tok)
 	mustAccept(t, at, err)
@@ -266,7 +271,7 @@ func TestCacheKeyIsTheTokenDigest(t *testing.T) {
 
 func TestCacheNeverServesRejectedTokens(t *testing.T) {
 	t.Run("forged signature over a cached token's payload", func(t *testing.T) {
-		c := newCachedES256(t, &CacheOptions{Size: 10}, nil)
+		c := newCachedES256(t, &cacheOpts{Size: 10}, nil)
 		tok := es256Token(t, nil)
 		at, _, err := c.verify(t, tok)
 		mustAccept(t, at, err)
@@ -290,7 +295,7 @@ func TestCacheNeverServesRejectedTokens(t *testing.T) {
 		}
 	})
 	t.Run("a rejected token stays rejected and is verified each time", func(t *testing.T) {
-		c := newCachedES256(t, &CacheOptions{Size: 10}, nil)
+		c := newCachedES256(t, &cacheOpts{Size: 10}, nil)
 		tok := es256Token(t, func(m map[string]any) { m["aud"] = "https://other.example.com" })
 		for i := range 3 {
 			at, hit, err := c.verify(t, tok)
@@ -304,7 +309,7 @@ func TestCacheNeverServesRejectedTokens(t *testing.T) {
 		}
 	})
 	t.Run("failures are not cached: not yet valid, then valid", func(t *testing.T) {
-		c := newCachedES256(t, &CacheOptions{Size: 10}, func(s *Settings) { s.Leeway = -1 })
+		c := newCachedES256(t, &cacheOpts{Size: 10}, func(s *Settings) { s.Leeway = -1 })
 		tok := es256Token(t, func(m map[string]any) { m["nbf"] = testNow.Add(time.Minute).Unix() })
 		_, _, err := c.verify(t, tok)
 		wantReason(t, err, mcpauth.ReasonNotYetValid)
@@ -316,7 +321,7 @@ func TestCacheNeverServesRejectedTokens(t *testing.T) {
 		}
 	})
 	t.Run("failures are not cached: key source unavailable, then back", func(t *testing.T) {
-		c := newCachedES256(t, &CacheOptions{Size: 10}, nil)
+		c := newCachedES256(t, &cacheOpts{Size: 10}, nil)
 		tok := es256Token(t, nil)
 		c.failWith(mcpauth.ErrKeySourceUnavailable)
 		if _, _, err := c.verify(t, tok); !errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
@@ -332,9 +337,9 @@ func TestCacheNeverServesRejectedTokens(t *testing.T) {
 }
 
 func TestCacheAfterKeyRemoval(t *testing.T) {
-	// Documented trade-off (WithCache): a cached token outlives its key's
+	// Documented trade-off (Settings.CacheSize): a cached token outlives its key's
 	// removal by at most MaxAge.
-	c := newCachedES256(t, &CacheOptions{Size: 10, MaxAge: 10 * time.Minute}, nil)
+	c := newCachedES256(t, &cacheOpts{Size: 10, MaxAge: 10 * time.Minute}, nil)
 	tok := es256Token(t, nil)
 	at, _, err := c.verify(t, tok)
 	mustAccept(t, at, err)
@@ -351,7 +356,7 @@ func TestCacheAfterKeyRemoval(t *testing.T) {
 }
 
 func TestCacheHitEnforcesRequiredScopes(t *testing.T) {
-	c := newCachedES256(t, &CacheOptions{Size: 10}, func(s *Settings) { s.RequiredScopes = []string{"read", "admin"} })
+	c := newCachedES256(t, &cacheOpts{Size: 10}, func(s *Settings) { s.RequiredScopes = []string{"read", "admin"} })
 	tok := es256Token(t, nil) // scope "read write"
 	for i := range 3 {
 		at, hit, err := c.verify(t, tok)
@@ -377,7 +382,7 @@ func TestCacheHitEnforcesRequiredScopes(t *testing.T) {
 }
 
 func TestCachedTokensAreIndependent(t *testing.T) {
-	c := newCachedES256(t, &CacheOptions{Size: 10}, nil)
+	c := newCachedES256(t, &cacheOpts{Size: 10}, nil)
 	c2 := goodClaims()
 	c2["aud"] = []string{testAudience, "other"}
 	tok := sign(t, "ES256", k(t).p256, nil, c2)
@@ -404,8 +409,8 @@ func TestCachedTokensAreIndependent(t *testing.T) {
 }
 
 func TestCacheConcurrentUse(t *testing.T) {
-	v, err := NewJWTVerifier(Settings{PublicKey: testHMAC[:32], Algorithms: []string{"HS256"}, Issuers: []string{testIssuer}, Audiences: []string{testAudience}},
-		WithClock(func() time.Time { return testNow }), WithCache(CacheOptions{Size: 16}))
+	v, err := NewJWTVerifier(Settings{PublicKey: testHMAC[:32], Algorithms: []string{"HS256"}, Issuers: []string{testIssuer}, Audiences: []string{testAudience}, CacheSize: 16},
+		WithClock(func() time.Time { return testNow }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,28 +465,21 @@ func TestCacheConfiguration(t *testing.T) {
 	tests := []struct {
 		name       string
 		s          Settings
-		opt        *CacheOptions
 		wantSize   int // 0: no cache
 		wantMaxAge time.Duration
 		wantErr    string
 	}{
-		{"off", base(nil), nil, 0, 0, ""},
-		{"settings", base(func(s *Settings) { s.CacheSize = 50 }), nil, 50, DefaultCacheMaxAge, ""},
-		{"settings max age", base(func(s *Settings) { s.CacheSize = 50; s.CacheMaxAge = time.Minute }), nil, 50, time.Minute, ""},
-		{"option defaults", base(nil), &CacheOptions{}, DefaultCacheSize, DefaultCacheMaxAge, ""},
-		{"option wins", base(func(s *Settings) { s.CacheSize = 50 }), &CacheOptions{Size: 7, MaxAge: time.Second}, 7, time.Second, ""},
-		{"negative size", base(func(s *Settings) { s.CacheSize = -1 }), nil, 0, 0, "CacheSize -1 is out of range"},
-		{"huge size", base(nil), &CacheOptions{Size: MaxCacheSize + 1}, 0, 0, "CacheOptions.Size 1048577 is out of range"},
-		{"negative max age", base(nil), &CacheOptions{MaxAge: -time.Second}, 0, 0, "is negative"},
-		{"max age without size", base(func(s *Settings) { s.CacheMaxAge = time.Minute }), nil, 0, 0, "the cache is off"},
+		{"off", base(nil), 0, 0, ""},
+		{"settings", base(func(s *Settings) { s.CacheSize = 50 }), 50, DefaultCacheMaxAge, ""},
+		{"settings max age", base(func(s *Settings) { s.CacheSize = 50; s.CacheMaxAge = time.Minute }), 50, time.Minute, ""},
+		{"negative size", base(func(s *Settings) { s.CacheSize = -1 }), 0, 0, "CacheSize -1 is out of range"},
+		{"huge size", base(func(s *Settings) { s.CacheSize = MaxCacheSize + 1 }), 0, 0, "CacheSize 1048577 is out of range"},
+		{"negative max age", base(func(s *Settings) { s.CacheSize = 1; s.CacheMaxAge = -time.Second }), 0, 0, "CacheMaxAge -1s is negative"},
+		{"max age without size", base(func(s *Settings) { s.CacheMaxAge = time.Minute }), 0, 0, "the cache is off"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var opts []Option
-			if tt.opt != nil {
-				opts = append(opts, WithCache(*tt.opt))
-			}
-			v, err := NewJWTVerifier(tt.s, opts...)
+			v, err := NewJWTVerifier(tt.s)
 			if tt.wantErr != "" {
 				if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v; want mcpauth.ErrInvalidConfig mentioning %q", err, tt.wantErr)

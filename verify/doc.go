@@ -16,8 +16,8 @@
 // parsed once, its header and claims are read by a strict single-pass JSON
 // reader, working buffers are pooled, and everything that can be prepared
 // (keys, HMAC states, the algorithm allow-list) is prepared by
-// [NewJWTVerifier]. An optional verified-token cache ([WithCache],
-// Settings.CacheSize), modelled on Envoy's jwt_cache_config, answers a token
+// [NewJWTVerifier]. An optional verified-token cache (Settings.CacheSize),
+// modelled on Envoy's jwt_cache_config, answers a token
 // seen before without checking its signature again, until its exp or the
 // cache's MaxAge.
 //

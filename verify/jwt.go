@@ -192,7 +192,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	}
 	v.algorithms = slices.Clone(v.algorithms)
 	slices.Sort(v.algorithms)
-	if v.cache, err = newCacheFor(s, o); err != nil {
+	if v.cache, err = newCacheFor(s); err != nil {
 		if v.closeFn != nil {
 			v.closeFn()
 		}
@@ -228,7 +228,7 @@ func (v *JWTVerifier) Algorithms() []string { return slices.Clone(v.algorithms) 
 // VerifyToken verifies a compact JWS access token. It implements
 // [mcpauth.TokenVerifier].
 //
-// With a cache ([WithCache], Settings.CacheSize), a token verified before
+// With a cache (Settings.CacheSize), a token verified before
 // is answered from the cache until its exp (plus the leeway) or the
 // cache's MaxAge, whichever comes first; the required scopes are still
 // checked on every call, and a rejected token is never cached. A cached

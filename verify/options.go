@@ -19,7 +19,6 @@ type options struct {
 	logger     *slog.Logger
 	keySource  mcpauth.KeySource
 	ctx        context.Context
-	cache      *CacheOptions
 }
 
 // WithClock sets the clock used for exp, nbf and iat (and the JWK Set's
@@ -54,18 +53,4 @@ func WithKeySource(ks mcpauth.KeySource) Option {
 // The default is context.Background().
 func WithContext(ctx context.Context) Option {
 	return func(o *options) { o.ctx = ctx }
-}
-
-// WithCache enables the verified-token cache, overriding Settings.CacheSize
-// and Settings.CacheMaxAge. A token that verified is then answered from the
-// cache, without its signature being checked again, until its exp plus the
-// leeway or opts.MaxAge after it was verified, whichever comes first. Entries
-// are keyed by the SHA-256 digest of the whole token; rejected tokens are
-// never cached; the required scopes are still checked on every call.
-//
-// Like Envoy's jwt_cache_config, the cache trades one property for speed: a
-// cached token stays accepted for up to MaxAge after its signing key left
-// the JWK Set. Keep MaxAge short when keys may be withdrawn in a hurry.
-func WithCache(opts CacheOptions) Option {
-	return func(o *options) { o.cache = &opts }
 }

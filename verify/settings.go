@@ -79,8 +79,18 @@ type Settings struct {
 	// the network path.
 	InsecureAllowHTTPJWKS bool
 
-	// CacheSize enables the verified-token cache (see [WithCache]) with
-	// room for this many tokens, at most MaxCacheSize. Zero disables it.
+	// CacheSize enables the verified-token cache with room for this many
+	// tokens, at most MaxCacheSize; zero (the default) disables it. A token
+	// that verified is then answered from the cache, without its signature
+	// being checked again, until its exp plus the leeway or CacheMaxAge
+	// after it was verified, whichever comes first. Entries are keyed by the
+	// SHA-256 digest of the whole token; rejected tokens are never cached;
+	// the required scopes are still checked on every call. Envoy's
+	// jwt_cache_config uses 100 entries.
+	//
+	// Like Envoy's cache, it trades one property for speed: a cached token
+	// stays accepted for up to CacheMaxAge after its signing key left the
+	// JWK Set. Keep CacheMaxAge short when keys may be withdrawn in a hurry.
 	CacheSize int
 	// CacheMaxAge bounds how long a cached token is served after it was
 	// verified. Zero means DefaultCacheMaxAge (5m). It is an error to set it

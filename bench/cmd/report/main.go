@@ -81,7 +81,7 @@ const legend = `Rows: *floor* is the bare signature verification of the token's 
 checks (allow-listed algorithm, exp required, iss, aud, iat, 30s leeway); *go-sdk* is
 go-sdk's auth.RequireBearerToken with a golang-jwt verifier; *auth0* is
 auth0/go-jwt-middleware v2 with its validator; *mcpauth* is middleware.New over a
-verify.JWTVerifier, *mcpauth-cached* the same with verify.WithCache. The round trips
+verify.JWTVerifier, *mcpauth-cached* the same with Settings.CacheSize = 100. The round trips
 (baseline, go-sdk, auth0, mcpauth*) build a request with httptest.NewRequest, send it
 through the handler into a no-op handler and record the response; *baseline* does that
 without any middleware. ×floor divides by the floor of the same algorithm; ×ref divides
