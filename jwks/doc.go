@@ -5,10 +5,11 @@
 // [mcpauth.KeySource] interface.
 //
 // It is built on github.com/MicahParks/jwkset, which decodes and validates
-// every JWK, and is a drop-in github.com/MicahParks/keyfunc/v3 Keyfunc; the
-// fetching, caching and lookup around them are this package's own, because
-// the defaults of those libraries fall short for a security boundary in the
-// ways listed below.
+// every JWK; the fetching, caching and lookup around it are this package's
+// own, because the defaults of jwkset and of github.com/MicahParks/keyfunc
+// fall short for a security boundary in the ways listed below.
+// [Set.Keyfunc] and [Set.KeyfuncCtx] adapt a Set to golang-jwt's Keyfunc
+// without losing the per-key algorithm pinning.
 //
 // # Robustness model
 //
