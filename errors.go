@@ -43,6 +43,7 @@ const (
 	ReasonIssuer            Reason = "issuer"             // iss missing or not configured
 	ReasonAudience          Reason = "audience"           // aud missing or not configured
 	ReasonUnknownToken      Reason = "unknown_token"      // static verifier: no such token
+	ReasonInactive          Reason = "inactive"           // introspection: the authorization server says the token is not active
 	ReasonInsufficientScope Reason = "insufficient_scope" // reported by [ReasonOf] only
 	ReasonUnavailable       Reason = "key_source_unavailable"
 	ReasonOther             Reason = "other"

@@ -101,29 +101,13 @@ func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error
 	}, nil
 }
 
-// audience reads aud: a string or a non-empty array of strings.
+// audience reads aud with the shared rule.
 func audience(v any) ([]string, error) {
-	switch a := v.(type) {
-	case nil:
-		return nil, invalid(mcpauth.ReasonAudience, "the aud claim is missing")
-	case string:
-		return []string{a}, nil
-	case []any:
-		if len(a) == 0 {
-			return nil, invalid(mcpauth.ReasonAudience, "the aud claim is an empty array")
-		}
-		out := make([]string, len(a))
-		for i, m := range a {
-			s, ok := m.(string)
-			if !ok {
-				return nil, invalid(mcpauth.ReasonAudience, "the aud claim has a member that is not a string")
-			}
-			out[i] = s
-		}
-		return out, nil
-	default:
-		return nil, invalid(mcpauth.ReasonAudience, "the aud claim is not a string or an array of strings")
+	aud, err := jose.Audience(v)
+	if err != nil {
+		return nil, invalid(mcpauth.ReasonAudience, err.Error())
 	}
+	return aud, nil
 }
 
 // scopesOf reads scope (a space-separated string) or, when absent, scp (an
