@@ -260,8 +260,8 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*mcpauth.A
 	}
 
 	key := cacheKey(sha256.Sum256(tok))
-	at := v.cache.get(&key, v.now())
-	if at == nil {
+	at, hit := v.cache.Get(&key, v.now())
+	if !hit {
 		var err error
 		if at, err = v.verify(ctx, token, tok, sc); err != nil {
 			return nil, err
@@ -269,7 +269,7 @@ func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*mcpauth.A
 		// Cached before the scope check: the scopes are checked per call,
 		// so a token lacking them is answered from the cache with the same
 		// mcpauth.InsufficientScopeError.
-		v.cache.put(&key, at, v.now(), at.ExpiresAt.Add(v.leeway))
+		v.cache.Put(&key, at, v.now(), at.ExpiresAt.Add(v.leeway))
 	}
 	if err := at.CheckScopes(v.requiredScopes); err != nil {
 		return nil, err
