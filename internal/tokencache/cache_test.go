@@ -16,7 +16,7 @@ func key(s string) *Key {
 	return &k
 }
 
-func TestCapacity(t *testing.T) {
+func TestCacheCapacity(t *testing.T) {
 	for _, size := range []int{1, 2, 63, 64, 100, 127, 128, 1000, 1025, 5000} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
 			c := New[int](size, time.Hour)
