@@ -46,7 +46,16 @@ type AccessToken struct {
 	Audience []string `json:"audience,omitempty"`
 	// Claims holds every claim of the token. Numbers are json.Number.
 	Claims map[string]any `json:"claims,omitempty"`
+	// DPoPThumbprint is set when the request proved possession of the key
+	// the token is bound to (DPoP, RFC 9449): the RFC 7638 thumbprint of
+	// that key, equal to the token's cnf.jkt. Empty for a bearer token.
+	DPoPThumbprint string `json:"dpop_jkt,omitempty"`
 }
+
+// SenderConstrained reports whether the request proved possession of the
+// key the token is bound to, so that a copy of the token alone would not
+// have been accepted.
+func (t *AccessToken) SenderConstrained() bool { return t.DPoPThumbprint != "" }
 
 // accessTokenJSON is the wire form of AccessToken.
 type accessTokenJSON struct {
@@ -57,6 +66,7 @@ type accessTokenJSON struct {
 	Issuer    string         `json:"issuer,omitempty"`
 	Audience  []string       `json:"audience,omitempty"`
 	Claims    map[string]any `json:"claims,omitempty"`
+	DPoPJKT   string         `json:"dpop_jkt,omitempty"`
 }
 
 // MarshalJSON encodes the token with expires_at in Unix seconds and without
@@ -69,6 +79,7 @@ func (t AccessToken) MarshalJSON() ([]byte, error) {
 		Issuer:   t.Issuer,
 		Audience: t.Audience,
 		Claims:   t.Claims,
+		DPoPJKT:  t.DPoPThumbprint,
 	}
 	if w.Scopes == nil {
 		w.Scopes = []string{}
@@ -93,6 +104,8 @@ func (t *AccessToken) UnmarshalJSON(b []byte) error {
 		Issuer:   w.Issuer,
 		Audience: w.Audience,
 		Claims:   w.Claims,
+
+		DPoPThumbprint: w.DPoPJKT,
 	}
 	if w.ExpiresAt != nil {
 		t.ExpiresAt = time.Unix(*w.ExpiresAt, 0)

@@ -1,0 +1,82 @@
+package dpop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestMemoryStore(t *testing.T) {
+	now := testNow
+	s := NewMemoryStore(3, func() time.Time { return now })
+	ctx := context.Background()
+	seen := func(key string, exp time.Duration) bool {
+		t.Helper()
+		fresh, err := s.Seen(ctx, key, now.Add(exp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fresh
+	}
+	if !seen("a", time.Minute) || seen("a", time.Minute) {
+		t.Fatal("a: want fresh, then replay")
+	}
+	if !seen("b", 2*time.Minute) || !seen("c", 3*time.Minute) {
+		t.Fatal("b, c: want fresh")
+	}
+	if _, err := s.Seen(ctx, "d", now.Add(time.Minute)); !errors.Is(err, ErrStoreFull) {
+		t.Fatalf("full store: %v; want ErrStoreFull", err)
+	}
+	if seen("b", time.Minute) {
+		t.Fatal("b replayed while the store is full")
+	}
+	now = now.Add(time.Minute) // a expires
+	if !seen("d", time.Minute) {
+		t.Fatal("d: want fresh after a expired")
+	}
+	if s.Len() != 3 {
+		t.Fatalf("Len = %d; want 3 (b, c, d)", s.Len())
+	}
+	now = now.Add(time.Minute) // b and d expire
+	if !seen("a", time.Minute) {
+		t.Fatal("a: want fresh after expiry")
+	}
+	if s.Len() != 2 {
+		t.Fatalf("Len = %d; want 2 (c, a)", s.Len())
+	}
+	if !seen("gone", -time.Second) || !seen("gone", -time.Second) {
+		t.Fatal("an already expired key must not be stored")
+	}
+}
+
+// TestMemoryStoreConcurrent: of many goroutines racing on one key, exactly
+// one sees it fresh.
+func TestMemoryStoreConcurrent(t *testing.T) {
+	s := NewMemoryStore(0, func() time.Time { return testNow })
+	var fresh atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 50 {
+				f, err := s.Seen(context.Background(), fmt.Sprint("k", k), testNow.Add(time.Minute))
+				if err != nil {
+					t.Error(err)
+				}
+				if f {
+					fresh.Add(1)
+				}
+				_ = i
+			}
+		}()
+	}
+	wg.Wait()
+	if fresh.Load() != 50 {
+		t.Fatalf("%d fresh; want 50", fresh.Load())
+	}
+}
