@@ -35,6 +35,16 @@
 // Parameter values are quoted and restricted to the characters RFC 6750
 // allows.
 //
+// A rejection never waits for the request body, which the middleware never
+// reads: on HTTP/1, when the request announced a body (Content-Length or
+// chunked), the response carries "Connection: close", is written at once,
+// and the connection is closed after reading what the client is already
+// sending for at most half a second. (Without this, net/http would first
+// drain the unread body, and a client announcing a body it never sends
+// would hold the connection with no answer.) The server should still set
+// http.Server's ReadHeaderTimeout and ReadTimeout for the requests the
+// middleware accepts.
+//
 // Tokens are taken only from the Authorization header, never from the query
 // string or a form body. They are never logged or echoed; log records carry
 // a machine-readable reason (see [mcpauth.ReasonOf]), the status, the method

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/unreadbody"
 )
 
 // New returns middleware that lets a request through only with an access
@@ -82,7 +83,7 @@ func (c *config) reject(w http.ResponseWriter, r *http.Request, d *decision, obs
 		o = Outcome{Status: d.resp.status, Reason: d.reason, ClientID: d.clientID, Duration: c.now().Sub(start)}
 	}
 	logRejection(c.logger, r, d)
-	writeResponse(w, d.resp)
+	writeResponse(w, r, d.resp)
 	if observe {
 		c.observer(r, o)
 	}
@@ -117,8 +118,11 @@ func logRejection(l *slog.Logger, r *http.Request, d *decision) {
 	l.LogAttrs(ctx, d.level, msg, attrs...)
 }
 
-// writeResponse writes a rendered error response.
-func writeResponse(w http.ResponseWriter, resp *response) {
+// writeResponse writes a rendered error response at once, without waiting
+// for a request body nobody will read, and closes an HTTP/1 connection
+// whose request announced one (unreadbody.Abandon).
+func writeResponse(w http.ResponseWriter, r *http.Request, resp *response) {
+	unreadbody.Abandon(w, r)
 	h := w.Header()
 	if resp.challenge != "" {
 		h.Set("WWW-Authenticate", resp.challenge)

@@ -78,7 +78,7 @@ func RequireScopesChecked(scopes ...string) (func(http.Handler) http.Handler, er
 					slog.String("path", urlPath(r)),
 					slog.Any("scopes", slices.Clone(scopes)),
 				)
-				writeResponse(w, serverError)
+				writeResponse(w, r, serverError)
 			case !info.token.HasScopes(scopes...):
 				c := info.cfg
 				d := decision{

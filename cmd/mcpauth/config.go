@@ -76,9 +76,11 @@ type serverConfig struct {
 	logger *slog.Logger
 	stdout io.Writer // demo banner
 
-	// Seams for tests; zero values mean time.Now and shutdownGrace.
+	// Seams for tests; zero values mean time.Now, shutdownGrace and
+	// defaultReadTimeouts.
 	now             func() time.Time
 	shutdownTimeout time.Duration
+	readTimeouts    readTimeouts
 }
 
 // errConfig marks errors that are configuration mistakes (exit 2).

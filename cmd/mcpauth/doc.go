@@ -62,7 +62,11 @@
 // exit code 2 and one line naming the variable. Logs (log/slog, text, on
 // stderr) give a reason for every rejection and never contain a token; each
 // authentication outcome is counted and logged at debug, and the totals at
-// shutdown. SIGINT and SIGTERM shut down gracefully (exit 0).
+// shutdown. SIGINT and SIGTERM shut down gracefully (exit 0). A request's
+// head must arrive within 10 seconds and the whole request within 30 (the
+// response, an SSE stream for example, is not limited); idle connections
+// close after 2 minutes; an answer other than a success to a request whose
+// body was not read is sent at once and closes the connection.
 //
 // # verify, keygen, token
 //

@@ -21,9 +21,8 @@ import (
 )
 
 // HTTP server limits.
+// (The read and idle timeouts are in reads.go.)
 const (
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 2 * time.Minute
 	// minMaxHeaderBytes bounds request headers; a larger Authorization
 	// header is answered 431 by net/http before any handler runs.
 	minMaxHeaderBytes = 64 << 10
@@ -73,14 +72,12 @@ func serve(ctx context.Context, cfg *serverConfig, ready chan<- string) error {
 	defer st.closeFn()
 
 	srv := &http.Server{
-		Handler:           st.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		// No ReadTimeout or WriteTimeout: they would cut SSE streams.
-		// Unauthenticated requests are answered before any body is read.
+		Handler:        boundReads(st.handler),
 		MaxHeaderBytes: maxHeaderBytes(cfg.settings.MaxTokenBytes),
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// No WriteTimeout: it would cut SSE streams.
 	}
+	setReadTimeouts(srv, cfg.readTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 

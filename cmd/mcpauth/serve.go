@@ -38,6 +38,11 @@ required scope gets 403 insufficient_scope; while no verification keys are
 available (JWKS not reachable yet) requests get 503 with Retry-After, and the
 server recovers by itself when the keys arrive.
 
+A request's head must arrive within 10s and the whole request within 30s
+(responses, such as SSE streams, are not limited); idle connections close
+after 2 minutes. An answer other than a success to a request whose body was
+not read (every rejection) is sent at once and closes the connection.
+
 Verifier: MCPAUTH_JWT_PUBLIC_KEY or MCPAUTH_JWT_JWKS_URI with
 MCPAUTH_JWT_ISSUER verify JWTs; MCPAUTH_JWT_ISSUER alone discovers the
 JWKS from the issuer's OpenID Connect / RFC 8414 metadata;
