@@ -12,7 +12,7 @@ import (
 // else. It runs `go list -deps` and fails on any package path whose first
 // element contains a dot (a module path) outside github.com/mcpauth/mcpauth.
 func TestLightPackagesCompileNoThirdPartyModule(t *testing.T) {
-	light := []string{".", "./middleware", "./static", "./metadata", "./resource", "./policy", "./introspect", "./dpop"}
+	light := []string{".", "./middleware", "./static", "./metadata", "./resource", "./policy", "./introspect", "./dpop", "./chain"}
 	for _, pkg := range light {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
