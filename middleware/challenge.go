@@ -76,7 +76,7 @@ func (c *config) render(status int, code, desc string, withError bool, scopes []
 // insufficientFor returns the 403 response naming the middleware's scopes
 // and also extra, which may come from a verifier or a route.
 func (c *config) insufficientFor(extra []string) *response {
-	extra = sanitizeScopes(extra)
+	extra = c.advertised(sanitizeScopes(extra))
 	if subset(extra, c.challengeScopes) {
 		return c.insufficientScope
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/policy"
 )
 
 // config is the validated configuration of one middleware.
@@ -21,6 +22,7 @@ type config struct {
 	logger          *slog.Logger
 	observer        func(*http.Request, Outcome)
 	corsPreflight   bool
+	policy          *policy.Policy   // nil for none
 	now             func() time.Time // for Outcome.Duration; a seam for tests
 
 	noCredentials     *response
@@ -83,6 +85,7 @@ func newConfig(v mcpauth.TokenVerifier, opts []Option) (*config, error) {
 	if sr, ok := v.(mcpauth.ScopeRequirer); ok {
 		c.challengeScopes = union(c.scopes, sanitizeScopes(sr.RequiredScopes()))
 	}
+	c.setPolicy(o.policy)
 
 	c.noCredentials = c.render(http.StatusUnauthorized, codeInvalidToken, descNoCredentials, false, c.challengeScopes)
 	c.emptyToken = c.render(http.StatusBadRequest, codeInvalidRequest, descEmptyToken, true, c.challengeScopes)

@@ -50,7 +50,8 @@ func decide(r *http.Request, v mcpauth.TokenVerifier, c *config) decision {
 	if at == nil {
 		return decision{resp: c.invalidToken, reason: mcpauth.ReasonOther, level: slog.LevelError, err: errNilToken}
 	}
-	if !at.HasScopes(c.scopes...) {
+	at = c.effective(at)
+	if !c.grants(at, c.scopes) {
 		return decision{resp: c.insufficientScope, reason: mcpauth.ReasonInsufficientScope, clientID: at.ClientID, level: slog.LevelInfo}
 	}
 	return decision{token: at, clientID: at.ClientID}

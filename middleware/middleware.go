@@ -67,6 +67,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("method", r.Method), slog.String("path", urlPath(r)))
 		h.next.ServeHTTP(w, r.WithContext(withAuthInfo(r.Context(), authInfo{cfg: c, preflight: true})))
 	case d.resp == nil:
+		if c.policy != nil && !c.authorize(w, r, &d, observe, start) {
+			return
+		}
 		if observe {
 			c.observer(r, Outcome{Accepted: true, ClientID: d.clientID, Duration: c.now().Sub(start)})
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/policy"
 )
 
 // DefaultRetryAfter is the Retry-After of 503 responses unless
@@ -31,6 +32,7 @@ type options struct {
 	retryAfterSet    bool
 	observer         func(*http.Request, Outcome)
 	corsPreflight    bool
+	policy           *policy.Policy
 }
 
 // WithRequiredScopes requires every one of scopes on every request behind

@@ -79,7 +79,7 @@ func RequireScopesChecked(scopes ...string) (func(http.Handler) http.Handler, er
 					slog.Any("scopes", slices.Clone(scopes)),
 				)
 				writeResponse(w, r, serverError)
-			case !info.token.HasScopes(scopes...):
+			case !info.cfg.grants(info.token, scopes):
 				c := info.cfg
 				d := decision{
 					resp:     forbidden(c),

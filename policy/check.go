@@ -30,6 +30,7 @@ var (
 	errDenied        = errors.New("the policy does not allow the operation")
 	errInsufficient  = errors.New("the access token lacks a scope the operation requires")
 	errTooLarge      = errors.New("the request body is larger than the policy reads")
+	errUnreadable    = errors.New("the request body could not be read")
 )
 
 // JSON-RPC error codes of refusals.
@@ -54,6 +55,7 @@ const (
 	msgParse        = "parse error: the request body cannot be read unambiguously"
 	msgInvalid      = "invalid request: the server's policy cannot tell which tool, prompt or resource this request is for"
 	msgTooLarge     = "request body too large"
+	msgUnreadable   = "the request body could not be read"
 )
 
 // Decision is the policy's verdict on one request. The zero Decision lets
@@ -159,6 +161,13 @@ func (p *Policy) CheckOversized(h http.Header) Decision {
 		return refuse(http.StatusRequestEntityTooLarge, ReasonBodyTooLarge, errTooLarge, CodeInvalidRequest, msgTooLarge, nil)
 	}
 	return Decision{}
+}
+
+// CheckUnreadable returns the refusal (400) of a request whose body could
+// not be read to the end (the client went away, or a limit set before the
+// policy was hit): its body cannot be passed on intact.
+func (p *Policy) CheckUnreadable() Decision {
+	return refuse(http.StatusBadRequest, ReasonInvalidBody, errUnreadable, CodeParseError, msgUnreadable, nil)
 }
 
 // refuse builds a refusal; with a parsed body (and its bytes) it carries the

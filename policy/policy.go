@@ -315,6 +315,19 @@ func (p *Policy) normalize(s string) string {
 	return s
 }
 
+// Canonical returns scopes as the policy compares them: without the scope
+// prefix. It returns scopes itself when there is no prefix.
+func (p *Policy) Canonical(scopes []string) []string {
+	if p.prefix == "" {
+		return scopes
+	}
+	out := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		out = union(out, p.normalize(s))
+	}
+	return out
+}
+
 // MaxBodyBytes returns the largest body the policy reads.
 func (p *Policy) MaxBodyBytes() int64 { return p.maxBody }
 
