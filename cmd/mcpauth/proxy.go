@@ -27,7 +27,10 @@ acceptable token are answered by the proxy (401, 403, 400 or 503, with
 WWW-Authenticate) and never reach the upstream. Even with a token, the
 proxy refuses protocol switches (Upgrade, Connection: upgrade,
 HTTP2-Settings: 400, connection closed; an upstream's 101 becomes 502) and
-methods other than GET, HEAD, POST, DELETE and OPTIONS (405).
+methods other than GET, HEAD, POST, DELETE and OPTIONS (405), and paths
+that are not canonical (400): only letters, digits and /-._~!$&'()*+,=:@
+pass, without percent-encoding, empty or dot-only segments, so that every
+upstream server resolves the path below its MCP endpoint.
 
 The client's Authorization header is never forwarded (MCP forbids token
 passthrough); the caller's identity is sent instead, in the headers listed
@@ -118,11 +121,11 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProxyError(w, status, "invalid_request", desc, true)
 		return
 	}
-	// http.ServeMux redirects literal dot segments but passes encoded
-	// ones (/mcp/..%2fadmin) decoded; forwarded, they could reach
-	// upstream routes outside its MCP endpoint.
-	if hasDotSegment(r.URL.Path) {
-		http.NotFound(w, r)
+	// http.ServeMux redirects literal dot segments but passes encoded ones
+	// (/mcp/%2e%2e/admin) and path parameters (/mcp/..;/admin); forwarded,
+	// they could reach upstream routes outside its MCP endpoint.
+	if desc := checkPath(r); desc != "" {
+		writeProxyError(w, http.StatusBadRequest, "invalid_request", desc, false)
 		return
 	}
 	p.rp.ServeHTTP(noHijackWriter{w}, r)
@@ -161,16 +164,6 @@ func (n noHijackWriter) WriteHeader(status int)      { n.w.WriteHeader(status) }
 // uses it).
 func (n noHijackWriter) FlushError() error { return http.NewResponseController(n.w).Flush() }
 
-// hasDotSegment reports whether a path has a "." or ".." segment.
-func hasDotSegment(p string) bool {
-	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "." || seg == ".." {
-			return true
-		}
-	}
-	return false
-}
-
 // rewrite builds the upstream request: target URL, no credentials, no
 // client-sent identity headers, the verified identity.
 func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, logger *slog.Logger) {
@@ -178,11 +171,13 @@ func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, logger 
 	stripIdentityHeaders(out.Header)
 	out.Header.Del("Authorization")
 
+	// checkPath let through only paths without percent-encoding, so the
+	// suffix is forwarded byte for byte as it was received and checked.
 	u := *upstream
 	if suffix := strings.TrimPrefix(pr.In.URL.Path, mount); suffix != "" {
 		u.Path = strings.TrimSuffix(upstream.Path, "/") + suffix
+		u.RawPath = strings.TrimSuffix(upstream.EscapedPath(), "/") + suffix
 	}
-	u.RawPath = ""
 	u.RawQuery = pr.In.URL.RawQuery
 	out.URL = &u
 	out.Host = ""

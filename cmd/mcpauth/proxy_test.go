@@ -212,8 +212,8 @@ func TestProxyRejectsWithoutReachingUpstream(t *testing.T) {
 	if n := up.hits.Load(); n != 0 {
 		t.Errorf("the upstream received %d rejected requests", n)
 	}
-	// Own endpoints; other paths, also through encoded dot segments, are
-	// not forwarded.
+	// Own endpoints; other paths are not forwarded (encoded dot segments:
+	// TestProxyPathStaysBelowTheMount).
 	if resp, body := do(t, http.MethodGet, ts.url+"/healthz", "", ""); resp.StatusCode != http.StatusOK || body != "ok\n" {
 		t.Errorf("healthz: %d %q", resp.StatusCode, body)
 	}
@@ -222,7 +222,7 @@ func TestProxyRejectsWithoutReachingUpstream(t *testing.T) {
 		t.Errorf("metadata = %s", body)
 	}
 	tok := mintFor(t, kp, ts, testkeys.TokenOptions{Scopes: []string{"mcp:tools"}})
-	for _, path := range []string{"/admin", "/mcp/..%2f..%2fadmin", "/mcp/%2e%2e/admin", "/mcp/.%2e", "/mcp/x/%2E/y"} {
+	for _, path := range []string{"/admin", "/", "/mcpx", "/MCP"} {
 		if resp, _ := do(t, http.MethodGet, ts.url+path, tok, ""); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}

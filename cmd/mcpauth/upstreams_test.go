@@ -9,20 +9,27 @@ package main
 // skipped elsewhere.
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
 const (
-	upstreamsDir = "testdata/upstreams"
+	// debianCatalinaHome is where Debian's tomcat10 package installs Tomcat.
+	debianCatalinaHome = "/usr/share/tomcat10"
+	upstreamsDir       = "testdata/upstreams"
 	// upstreamStartTimeout is generous: CI machines are shared.
 	upstreamStartTimeout = 90 * time.Second
 	installHint          = "apt-get install -y tomcat10 python3-hypercorn (.ci/run does)"
@@ -48,9 +55,9 @@ type externalUpstream struct {
 }
 
 // upstreams lists every upstream that a test may start.
-var upstreams = []*externalUpstream{&hypercorn}
+var upstreams = []*externalUpstream{&hypercorn, &tomcat}
 
-var hypercorn externalUpstream
+var hypercorn, tomcat externalUpstream
 
 func stopUpstreams() {
 	for _, u := range upstreams {
@@ -166,4 +173,137 @@ func hypercornSeen(t *testing.T, base string) []seenRecord {
 		t.Fatalf("decoding /__seen: %v", err)
 	}
 	return out
+}
+
+// tomcatUpstream returns the base URL of the shared Tomcat serving the
+// webapp in testdata/upstreams (Echo.java, web.xml).
+func tomcatUpstream(t *testing.T) string {
+	t.Helper()
+	tomcat.once.Do(func() { tomcat.err = startTomcat(&tomcat) })
+	return requireUpstream(t, "tomcat10", &tomcat)
+}
+
+// tomcatPortLine is how Tomcat logs the port chosen for port="0".
+var tomcatPortLine = regexp.MustCompile(`Starting ProtocolHandler \["http-nio-127\.0\.0\.1-auto-\d+-(\d+)"\]`)
+
+func startTomcat(u *externalUpstream) error {
+	lib := filepath.Join(debianCatalinaHome, "lib", "servlet-api.jar")
+	if _, err := os.Stat(lib); err != nil {
+		return fmt.Errorf("tomcat10 (%s): %w", lib, errNotInstalled)
+	}
+	javac, err := exec.LookPath("javac")
+	if err != nil {
+		return fmt.Errorf("javac (a JDK): %w", errNotInstalled)
+	}
+	java, err := exec.LookPath("java")
+	if err != nil {
+		return fmt.Errorf("java: %w", errNotInstalled)
+	}
+	base, err := os.MkdirTemp("", "mcpauth-tomcat-")
+	if err != nil {
+		return err
+	}
+	u.dir = base
+	webInf := filepath.Join(base, "webapps", "ROOT", "WEB-INF")
+	for _, d := range []string{"conf", "logs", "temp", "work", filepath.Join(webInf, "classes")} {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(base, d)
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	for src, dst := range map[string]string{
+		"server.xml": filepath.Join(base, "conf", "server.xml"),
+		"web.xml":    filepath.Join(webInf, "web.xml"),
+	} {
+		b, err := os.ReadFile(filepath.Join(upstreamsDir, src))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return err
+		}
+	}
+	if out, err := exec.Command(javac, "--release", "17", "-cp", lib,
+		"-d", filepath.Join(webInf, "classes"), filepath.Join(upstreamsDir, "Echo.java")).CombinedOutput(); err != nil {
+		return fmt.Errorf("javac Echo.java: %v\n%s", err, out)
+	}
+
+	u.logs = &syncBuffer{}
+	bin := filepath.Join(debianCatalinaHome, "bin")
+	u.cmd = exec.Command(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+		"-Dcatalina.base="+base, "-Dcatalina.home="+debianCatalinaHome, "-Djava.io.tmpdir="+filepath.Join(base, "temp"),
+		"-cp", filepath.Join(bin, "bootstrap.jar")+":"+filepath.Join(bin, "tomcat-juli.jar"),
+		"org.apache.catalina.startup.Bootstrap", "start")
+	u.cmd.Dir = base
+	u.cmd.Stdout = u.logs
+	stderr, err := u.cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := u.cmd.Start(); err != nil {
+		return fmt.Errorf("starting tomcat: %w", err)
+	}
+	port := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(u.logs, line)
+			if m := tomcatPortLine.FindStringSubmatch(line); m != nil {
+				select {
+				case port <- m[1]:
+				default:
+				}
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case p := <-port:
+		u.url = "http://127.0.0.1:" + p
+	case <-time.After(upstreamStartTimeout):
+		return fmt.Errorf("tomcat did not log its port within %v; logs:\n%s", upstreamStartTimeout, u.logs.String())
+	}
+	return waitReady(u, u.url+"/mcp")
+}
+
+// tomcatArea asks Tomcat directly (not through the proxy) which servlet a
+// raw request path reaches: "mcp", "admin", "other", or "" when Tomcat
+// refuses the path itself (400).
+func tomcatArea(t *testing.T, base, rawPath string) string {
+	t.Helper()
+	status, body := rawGet(t, strings.TrimPrefix(base, "http://"), rawPath, "")
+	if status != http.StatusOK {
+		return ""
+	}
+	area, _, _ := strings.Cut(strings.TrimPrefix(body, "area="), " ")
+	return area
+}
+
+// rawGet sends "GET rawPath HTTP/1.1" byte for byte (no client-side path
+// cleaning) and returns the status and body.
+func rawGet(t *testing.T, hostPort, rawPath, token string) (int, string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", hostPort, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	req := "GET " + rawPath + " HTTP/1.1\r\nHost: " + hostPort + "\r\nConnection: close\r\n"
+	if token != "" {
+		req += "Authorization: Bearer " + token + "\r\n"
+	}
+	if _, err := io.WriteString(c, req+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", rawPath, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
