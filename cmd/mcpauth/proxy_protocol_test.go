@@ -241,11 +241,11 @@ func TestProxyNeverRelaysSwitchingProtocols(t *testing.T) {
 // TestProxyResponseWriterCannotBeHijacked: the writer the reverse proxy
 // gets offers Flush (for SSE) but no way to take over the connection.
 func TestProxyResponseWriterCannotBeHijacked(t *testing.T) {
-	var hijackErr, flushErr error
+	errs := make(chan [2]error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(noHijackWriter{w})
-		flushErr = rc.Flush()
-		_, _, hijackErr = rc.Hijack()
+		_, _, hijackErr := rc.Hijack()
+		errs <- [2]error{hijackErr, rc.Flush()}
 	}))
 	t.Cleanup(srv.Close)
 	resp, err := http.Get(srv.URL)
@@ -253,7 +253,8 @@ func TestProxyResponseWriterCannotBeHijacked(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if !errors.Is(hijackErr, http.ErrNotSupported) || flushErr != nil {
+	e := <-errs
+	if hijackErr, flushErr := e[0], e[1]; !errors.Is(hijackErr, http.ErrNotSupported) || flushErr != nil {
 		t.Errorf("Hijack: %v (want ErrNotSupported), Flush: %v (want nil)", hijackErr, flushErr)
 	}
 }
