@@ -106,7 +106,7 @@ func newReadySet(tb testing.TB, url string) *jwks.Set {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(set.Close)
+	tb.Cleanup(func() { set.Close() })
 	select {
 	case <-set.Ready():
 	case <-time.After(10 * time.Second):

@@ -37,7 +37,7 @@ func NewFromIssuer(ctx context.Context, issuer string, opts Options) (*Set, erro
 }
 
 func newIssuerSet(ctx context.Context, issuer string, opts Options, h hooks) (*Set, error) {
-	u, err := checkURL(issuer, opts.InsecureAllowHTTP)
+	u, err := checkURL(issuer, opts.InsecureAllowHTTPJWKS)
 	if err != nil {
 		return nil, fmt.Errorf("issuer: %w", err)
 	}

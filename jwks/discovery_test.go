@@ -77,7 +77,7 @@ func newIssuerHarness(t *testing.T, issuer string) *harness {
 		t.Fatalf("NewFromIssuer: %v", err)
 	}
 	h.Set = s
-	t.Cleanup(s.Close)
+	t.Cleanup(func() { s.Close() })
 	return h
 }
 

@@ -142,7 +142,7 @@ func newServer(tb testing.TB, body []byte) *server {
 		s.mu.Unlock()
 		h(w, r)
 	}))
-	tb.Cleanup(s.Close)
+	tb.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -235,7 +235,7 @@ type harness struct {
 func testOptions() (Options, *clock, *logBuffer) {
 	c := newClock()
 	l := &logBuffer{}
-	return Options{Now: c.Now, Logger: l.logger(), Timeout: 10 * time.Second}, c, l
+	return Options{Clock: c.Now, Logger: l.logger(), Timeout: 10 * time.Second}, c, l
 }
 
 // newHarness creates a Set for url; mod adjusts the options.
@@ -264,7 +264,7 @@ func newHarness(tb testing.TB, url string, mod func(*Options)) *harness {
 		tb.Fatalf("New: %v", err)
 	}
 	h.Set = s
-	tb.Cleanup(s.Close)
+	tb.Cleanup(func() { s.Close() })
 	return h
 }
 

@@ -46,10 +46,12 @@ type Options struct {
 	// caps the retry backoff after a failed fetch. Zero means
 	// DefaultRefreshRateLimit (30s).
 	RefreshRateLimit time.Duration
-	// InsecureAllowHTTP allows a plain-http URL whose host is not loopback.
+	// InsecureAllowHTTPJWKS allows a plain-http URL (of the JWK Set, or of
+	// the issuer for [NewFromIssuer]) whose host is not loopback. It has the
+	// name of verify.Settings.InsecureAllowHTTPJWKS, which sets it.
 	// Keys fetched over plain http can be replaced by anyone on the network
 	// path. Plain http to localhost, 127.0.0.0/8 or ::1 is always allowed.
-	InsecureAllowHTTP bool
+	InsecureAllowHTTPJWKS bool
 	// Algorithms is the allow-list of JWS algorithms (exact names). Empty
 	// means [DefaultAlgorithms]: RS256 RS384 RS512 PS256 PS384 PS512 ES256
 	// ES384 ES512 EdDSA Ed25519 ("Ed25519" is the RFC 9864 fully-specified
@@ -57,9 +59,9 @@ type Options struct {
 	// algorithms (HS*) and "none" are refused. Each key is further pinned to
 	// its own JWK alg or to what its key type and curve allow.
 	Algorithms []string
-	// Now is the clock used for the refresh rate limit and LastRefresh. Nil
+	// Clock is the clock used for the refresh rate limit and LastRefresh. Nil
 	// means time.Now.
-	Now func() time.Time
+	Clock func() time.Time
 	// Logger receives refresh failures (Warn), skipped keys (Warn for
 	// invalid or dangerous keys, Debug for keys not meant for signature
 	// verification) and successful refreshes (Debug). Nil means
@@ -72,7 +74,7 @@ type config struct {
 	uri         string // JWK Set URL as given, validated; "" until discovered
 	redacted    string // for logs and errors: password replaced
 	issuer      string // set for NewFromIssuer: discover uri from its metadata
-	insecure    bool   // Options.InsecureAllowHTTP
+	insecure    bool   // Options.InsecureAllowHTTPJWKS
 	client      *http.Client
 	timeout     time.Duration
 	maxBody     int64
@@ -97,15 +99,15 @@ func invalidf(format string, args ...any) error {
 // newConfig validates uri and opts.
 func newConfig(uri string, opts Options) (*config, error) {
 	c := &config{
-		insecure:  opts.InsecureAllowHTTP,
+		insecure:  opts.InsecureAllowHTTPJWKS,
 		timeout:   opts.Timeout,
 		maxBody:   opts.MaxBodyBytes,
 		interval:  opts.RefreshInterval,
 		rateLimit: opts.RefreshRateLimit,
-		now:       opts.Now,
+		now:       opts.Clock,
 		logger:    opts.Logger,
 	}
-	u, err := checkURL(uri, opts.InsecureAllowHTTP)
+	u, err := checkURL(uri, opts.InsecureAllowHTTPJWKS)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +204,7 @@ func checkURL(raw string, insecureHTTP bool) (*url.URL, error) {
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return nil, invalidf("JWK Set URL %q must not contain a fragment", name)
 	case u.Scheme == "http" && !insecureHTTP && !isLoopback(u.Hostname()):
-		return nil, invalidf("JWK Set URL %q uses plain http on a non-loopback host; use https (or set InsecureAllowHTTP)", name)
+		return nil, invalidf("JWK Set URL %q uses plain http on a non-loopback host; use https (or set InsecureAllowHTTPJWKS)", name)
 	}
 	return u, nil
 }

@@ -48,7 +48,7 @@ func TestNewRejectsBadURLs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := New(context.Background(), tt.url, Options{InsecureAllowHTTP: tt.insecure, HTTPClient: offlineClient()})
+			s, err := New(context.Background(), tt.url, Options{InsecureAllowHTTPJWKS: tt.insecure, HTTPClient: offlineClient()})
 			if err == nil {
 				s.Close()
 				t.Fatalf("New(%q) succeeded, want error", tt.url)
@@ -80,14 +80,14 @@ func TestNewAcceptsURLs(t *testing.T) {
 		{"http 127.1.2.3", "http://127.1.2.3/jwks", false},
 		{"http ::1", "http://[::1]:9/jwks", false},
 		{"http mapped loopback", "http://[::ffff:127.0.0.1]/jwks", false},
-		{"http public host with InsecureAllowHTTP", "http://idp.example.com/jwks", true},
+		{"http public host with InsecureAllowHTTPJWKS", "http://idp.example.com/jwks", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := New(context.Background(), tt.url, Options{
-				InsecureAllowHTTP: tt.insecure,
-				HTTPClient:        offlineClient(),
-				Logger:            (&logBuffer{}).logger(),
+				InsecureAllowHTTPJWKS: tt.insecure,
+				HTTPClient:            offlineClient(),
+				Logger:                (&logBuffer{}).logger(),
 			})
 			if err != nil {
 				t.Fatalf("New(%q): %v", tt.url, err)

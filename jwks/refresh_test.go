@@ -81,8 +81,8 @@ func TestUnknownKidFloodSharesOneFetch(t *testing.T) {
 	// one fetch.
 	h := newHarness(t, srv.URL, func(o *Options) {
 		var ticks atomic.Int64
-		base := o.Now()
-		o.Now = func() time.Time { return base.Add(time.Duration(ticks.Add(1)) * DefaultRefreshRateLimit) }
+		base := o.Clock()
+		o.Clock = func() time.Time { return base.Add(time.Duration(ticks.Add(1)) * DefaultRefreshRateLimit) }
 	})
 	h.ready(t)
 

@@ -22,7 +22,7 @@ type Set struct {
 
 	mu          sync.Mutex
 	inflight    *call     // the fetch in progress, if any
-	lastTrigger time.Time // last lookup-triggered fetch (Options.Now)
+	lastTrigger time.Time // last lookup-triggered fetch (Options.Clock)
 	lastErr     error     // result of the last completed fetch
 	closed      bool
 	readyOnce   sync.Once
@@ -53,7 +53,7 @@ type call struct {
 // set keeps retrying (backoff doubling from 1s up to RefreshRateLimit).
 //
 // The URL must be absolute https without a fragment; plain http is allowed
-// for loopback hosts, or any host with Options.InsecureAllowHTTP. Errors wrap
+// for loopback hosts, or any host with Options.InsecureAllowHTTPJWKS. Errors wrap
 // [mcpauth.ErrInvalidConfig] and name the problem.
 //
 // The background goroutine stops when ctx ends or [Set.Close] is called.
@@ -86,7 +86,7 @@ func newSetFor(ctx context.Context, uri string, opts Options, h hooks, issuer bo
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	if cfg.insecureURL {
-		cfg.logger.Warn("jwks: fetching keys over plain http (InsecureAllowHTTP)", "url", cfg.redacted)
+		cfg.logger.Warn("jwks: fetching keys over plain http (InsecureAllowHTTPJWKS)", "url", cfg.redacted)
 	}
 	s.mu.Lock()
 	first := s.startLocked()
@@ -98,9 +98,10 @@ func newSetFor(ctx context.Context, uri string, opts Options, h hooks, issuer bo
 // Close stops the background refresh, cancels any fetch in flight and waits
 // for them to end. Keys already fetched are still served by
 // [Set.VerificationKey], but nothing is fetched any more. Close is
-// idempotent. Cancelling the context given to [New] has the same effect,
-// without waiting.
-func (s *Set) Close() {
+// idempotent and always returns nil; it implements io.Closer, like every
+// Close in this module. Cancelling the context given to [New] has the same
+// effect, without waiting.
+func (s *Set) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
@@ -109,13 +110,14 @@ func (s *Set) Close() {
 		s.fetches.Wait()
 		<-s.loopDone
 	})
+	return nil
 }
 
 // Ready returns a channel closed after the first successful fetch, for
 // readiness probes or startup ordering. The set is usable before that.
 func (s *Set) Ready() <-chan struct{} { return s.ready }
 
-// LastRefresh returns the time (per Options.Now) of the last successful
+// LastRefresh returns the time (per Options.Clock) of the last successful
 // fetch, or the zero time if there was none.
 func (s *Set) LastRefresh() time.Time {
 	if snap := s.snap.Load(); snap != nil {

@@ -2,18 +2,21 @@ package metadata
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 // WellKnownPrefix is the path prefix of RFC 9728 metadata documents.
 const WellKnownPrefix = "/.well-known/oauth-protected-resource"
 
-// ErrInvalid is matched by every error of this package.
-var ErrInvalid = errors.New("metadata: invalid protected resource metadata")
+// ErrInvalid is matched by every error of this package. It is
+// mcpauth.ErrInvalidConfig: like every constructor of this module,
+// [NewHandler] (and [WellKnownURL]) report a configuration error.
+var ErrInvalid = mcpauth.ErrInvalidConfig
 
 // ProtectedResource is the RFC 9728 §2 document. Only Resource is required.
 type ProtectedResource struct {

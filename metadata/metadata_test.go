@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/mcpauth/mcpauth"
 )
 
 func TestWellKnownURL(t *testing.T) {
@@ -76,7 +78,7 @@ func TestNewHandlerValidates(t *testing.T) {
 		"bad docs":        {Resource: "https://x/mcp", ResourceDocumentation: "docs"},
 		"server fragment": {Resource: "https://x/mcp", AuthorizationServers: []string{"https://i/#x"}},
 	} {
-		if _, err := NewHandler(m); !errors.Is(err, ErrInvalid) {
+		if _, err := NewHandler(m); !errors.Is(err, ErrInvalid) || !errors.Is(err, mcpauth.ErrInvalidConfig) {
 			t.Errorf("%s: err = %v; want ErrInvalid", name, err)
 		}
 	}

@@ -32,7 +32,8 @@ type Token struct {
 	Subject string `json:"sub"`
 }
 
-// Option configures a [TokenVerifier].
+// Option configures a [TokenVerifier]. A nil Option is a configuration
+// error; a nil value given to an option means that option's default.
 type Option func(*config)
 
 type config struct {
@@ -48,8 +49,8 @@ func WithRequiredScopes(scopes ...string) Option {
 	return func(c *config) { c.requiredScopes = append(c.requiredScopes, scopes...) }
 }
 
-// WithClock sets the clock used to check expiry. By default it is time.Now.
-// A nil clock is a configuration error.
+// WithClock sets the clock used to check expiry. nil (the default) means
+// time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.clock = now }
 }
@@ -83,7 +84,7 @@ var (
 // It returns an error matching [mcpauth.ErrInvalidConfig] when the map is
 // empty, a token is empty or contains whitespace, control characters, invalid
 // UTF-8 or U+FFFD, an entry has no client_id or an empty or malformed scope, an
-// expires_at is negative, a required scope is malformed, or the clock is nil.
+// expires_at is negative, a required scope is malformed, or an Option is nil.
 // Errors name the entry by its client_id, never by its token.
 //
 // Tokens presented through the HTTP middleware must also be RFC 6750
@@ -92,15 +93,15 @@ var (
 //
 // The map is not retained: the verifier keeps SHA-256 digests of the tokens.
 func NewTokenVerifier(tokens map[string]Token, opts ...Option) (*TokenVerifier, error) {
-	c := config{clock: time.Now}
-	for _, o := range opts {
+	var c config
+	for i, o := range opts {
 		if o == nil {
-			return nil, configErr("nil Option")
+			return nil, configErr("Option %d is nil", i)
 		}
 		o(&c)
 	}
 	if c.clock == nil {
-		return nil, configErr("WithClock: nil clock")
+		c.clock = time.Now
 	}
 	for _, s := range c.requiredScopes {
 		if err := checkScope(s); err != nil {

@@ -53,8 +53,7 @@ func TestNewTokenVerifierConfigErrors(t *testing.T) {
 		{"negative expires_at", map[string]Token{secret: {ClientID: "c", ExpiresAt: -1}}, nil, "negative expires_at"},
 		{"empty required scope", map[string]Token{secret: ok}, []Option{WithRequiredScopes("read", "")}, "required scope: empty scope"},
 		{"bad required scope", map[string]Token{secret: ok}, []Option{WithRequiredScopes("a b")}, "required scope: scope"},
-		{"nil clock", map[string]Token{secret: ok}, []Option{WithClock(nil)}, "nil clock"},
-		{"nil option", map[string]Token{secret: ok}, []Option{nil}, "nil Option"},
+		{"nil option", map[string]Token{secret: ok}, []Option{WithRequiredScopes("a"), nil}, "Option 1 is nil"},
 		{"one bad among good", map[string]Token{secret + "1": ok, secret + "2": {ClientID: "bad", Scopes: []string{""}}}, nil, `client_id "bad": empty scope`},
 	}
 	for _, tt := range tests {
@@ -333,4 +332,22 @@ func TestVerifyTokenConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestNilClockMeansTimeNow: as everywhere in mcpauth, a nil option value
+// means the default: WithClock(nil) checks expiry against time.Now.
+func TestNilClockMeansTimeNow(t *testing.T) {
+	v, err := NewTokenVerifier(map[string]Token{
+		"past":   {ClientID: "c", ExpiresAt: time.Now().Add(-time.Minute).Unix()},
+		"future": {ClientID: "c", ExpiresAt: time.Now().Add(time.Hour).Unix()},
+	}, WithClock(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.VerifyToken(context.Background(), "future"); err != nil {
+		t.Fatalf("future token: %v", err)
+	}
+	if _, err := v.VerifyToken(context.Background(), "past"); mcpauth.ReasonOf(err) != mcpauth.ReasonExpired {
+		t.Fatalf("past token: %v", err)
+	}
 }

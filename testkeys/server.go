@@ -61,7 +61,7 @@ func NewJWKSServer(tb testing.TB, keys ...KeyPair) *JWKSServer {
 		status:  http.StatusOK,
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	tb.Cleanup(s.Close)
+	tb.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -159,12 +159,14 @@ func (s *JWKSServer) Hold() (release func()) {
 
 // Close shuts the server down, releasing held requests first. It is called
 // automatically at the end of the test and may be called earlier to simulate
-// a server that is gone (connections are then refused).
-func (s *JWKSServer) Close() {
+// a server that is gone (connections are then refused). It is idempotent
+// and always returns nil (io.Closer).
+func (s *JWKSServer) Close() error {
 	s.once.Do(func() {
 		close(s.closing)
 		s.srv.Close()
 	})
+	return nil
 }
 
 // serveHTTP is the server's handler.

@@ -152,3 +152,22 @@ type keySourceFunc func(ctx context.Context, kid, alg string) (crypto.PublicKey,
 func (f keySourceFunc) VerificationKey(ctx context.Context, kid, alg string) (crypto.PublicKey, error) {
 	return f(ctx, kid, alg)
 }
+
+// TestOptionConvention: a nil Option is a configuration error naming its
+// position; a nil value given to an option means its default.
+func TestOptionConvention(t *testing.T) {
+	s := Settings{PublicKey: pubPEM(t, &k(t).rsa.PublicKey), Issuers: []string{testIssuer}, Audiences: []string{testAudience}}
+	_, err := NewJWTVerifier(s, WithLogger(nil), nil)
+	if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), "Option 1 is nil") {
+		t.Fatalf("nil Option: %v", err)
+	}
+	v, err := NewJWTVerifier(s, WithClock(nil), WithLogger(nil), WithHTTPClient(nil), WithContext(nil), WithKeySource(nil))
+	if err != nil {
+		t.Fatalf("nil option values: %v", err)
+	}
+	c := goodClaims()
+	c["iat"], c["exp"] = time.Now().Unix(), time.Now().Add(time.Hour).Unix()
+	if _, err := v.VerifyToken(context.Background(), sign(t, "RS256", k(t).rsa, nil, c)); err != nil {
+		t.Fatalf("a verifier with default options refuses a good token: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -63,10 +64,11 @@ var _ mcpauth.TokenVerifier = (*JWTVerifier)(nil)
 // refresh loop.
 func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	o := options{now: time.Now, ctx: context.Background()}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, configErr("Option %d is nil", i)
 		}
+		opt(&o)
 	}
 	if o.now == nil {
 		o.now = time.Now
@@ -157,7 +159,12 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		}
 		v.source = src
 		v.algorithms = algs
-		v.closeFn = cancel
+		v.closeFn = func() {
+			cancel()
+			if c, ok := src.(io.Closer); ok {
+				c.Close() // waits for the refresh loop and any fetch to end
+			}
+		}
 	case hmac:
 		if looksLikeKeyMaterial(s.PublicKey) {
 			return nil, configErr("PublicKey looks like a PEM key, certificate or JWK, which must never be used as an HMAC secret (algorithm confusion); configure a random secret")
@@ -201,8 +208,11 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	return v, nil
 }
 
-// Close stops background work (the JWK Set refresh loop). The verifier keeps
-// answering with the keys it has. Close is idempotent and always returns nil.
+// Close stops background work (the JWK Set refresh loop and any fetch in
+// flight) and waits for it to end. The verifier keeps answering with the
+// keys it has. Close is idempotent and always returns nil; it implements
+// io.Closer, like every Close in this module. A key source given with
+// [WithKeySource] belongs to the caller and is not closed.
 func (v *JWTVerifier) Close() error {
 	v.closeOnce.Do(func() {
 		if v.closeFn != nil {

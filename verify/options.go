@@ -10,7 +10,8 @@ import (
 )
 
 // Option adjusts a [JWTVerifier] beyond its [Settings]: injected
-// dependencies for tests and embedding.
+// dependencies for tests and embedding. A nil Option is a configuration
+// error; a nil value given to an option means that option's default.
 type Option func(*options)
 
 type options struct {
@@ -22,19 +23,19 @@ type options struct {
 }
 
 // WithClock sets the clock used for exp, nbf and iat (and the JWK Set's
-// rate limits). The default is time.Now.
+// rate limits). nil (the default) means time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(o *options) { o.now = now }
 }
 
 // WithHTTPClient sets the HTTP client used to fetch the JWK Set. Redirects
-// are refused whatever the client's CheckRedirect says. The default is a new
-// client with the JWKS timeout.
+// are refused whatever the client's CheckRedirect says. nil (the default)
+// means a new client with the JWKS timeout.
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) { o.httpClient = c }
 }
 
-// WithLogger sets the logger for key-source events. The default is
+// WithLogger sets the logger for key-source events. nil (the default) means
 // slog.Default(). Tokens are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) { o.logger = l }
@@ -50,7 +51,7 @@ func WithKeySource(ks mcpauth.KeySource) Option {
 
 // WithContext sets the context that bounds background work (the JWK Set's
 // refresh loop). Cancelling it has the same effect as [JWTVerifier.Close].
-// The default is context.Background().
+// nil (the default) means context.Background().
 func WithContext(ctx context.Context) Option {
 	return func(o *options) { o.ctx = ctx }
 }

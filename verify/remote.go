@@ -12,15 +12,15 @@ import (
 // refresh stops when ctx is cancelled.
 func newRemoteKeySource(ctx context.Context, s Settings, algs []string, o options) (mcpauth.KeySource, error) {
 	opts := jwks.Options{
-		HTTPClient:        o.httpClient,
-		Timeout:           s.JWKSTimeout,
-		MaxBodyBytes:      s.JWKSMaxBodyBytes,
-		RefreshInterval:   s.JWKSRefreshInterval,
-		RefreshRateLimit:  s.JWKSRefreshRateLimit,
-		InsecureAllowHTTP: s.InsecureAllowHTTPJWKS,
-		Algorithms:        algs,
-		Now:               o.now,
-		Logger:            o.logger,
+		HTTPClient:            o.httpClient,
+		Timeout:               s.JWKSTimeout,
+		MaxBodyBytes:          s.JWKSMaxBodyBytes,
+		RefreshInterval:       s.JWKSRefreshInterval,
+		RefreshRateLimit:      s.JWKSRefreshRateLimit,
+		InsecureAllowHTTPJWKS: s.InsecureAllowHTTPJWKS,
+		Algorithms:            algs,
+		Clock:                 o.now,
+		Logger:                o.logger,
 	}
 	if s.JWKSURI == "" {
 		return jwks.NewFromIssuer(ctx, s.Issuers[0], opts)

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -225,5 +227,42 @@ func TestDiscoveryFromIssuer(t *testing.T) {
 	}
 	if at.Issuer != srv.URL {
 		t.Fatalf("issuer %q", at.Issuer)
+	}
+}
+
+// TestCloseWaitsForBackgroundWork: Close returns only when the JWK Set's
+// refresh loop and the fetch in flight have ended, so no goroutine of the
+// verifier outlives it.
+func TestCloseWaitsForBackgroundWork(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	v, err := NewJWTVerifier(Settings{JWKSURI: srv.URL, Issuers: []string{testIssuer}, Audiences: []string{testAudience}},
+		WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered // a fetch is in flight
+	if err := v.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	if strings.Contains(stacks, "mcpauth/jwks.") {
+		t.Fatalf("a jwks goroutine outlives Close:\n%s", stacks)
+	}
+	if err := v.Close(); err != nil {
+		t.Fatalf("second Close = %v", err)
 	}
 }
