@@ -14,8 +14,8 @@ import (
 // not the examples, bench and interop modules or tests), the
 // conventions of doc.go that a program can: every exported Close method is
 // Close() error; every injected clock (a func() time.Time field or With…
-// option) is called Clock; and no identifier spells the insecure-http switch
-// other than InsecureAllowHTTPJWKS.
+// option) is called Clock; and the packages that configure the JWK Set
+// (jwks, verify) spell its insecure-http switch InsecureAllowHTTPJWKS only.
 func TestConventions(t *testing.T) {
 	fset := token.NewFileSet()
 	files := 0
@@ -34,7 +34,8 @@ func TestConventions(t *testing.T) {
 			return err
 		}
 		files++
-		checkConventions(t, fset, f)
+		dir := filepath.ToSlash(filepath.Dir(path))
+		checkConventions(t, fset, f, dir == "jwks" || dir == "verify")
 		return nil
 	})
 	if err != nil {
@@ -45,7 +46,10 @@ func TestConventions(t *testing.T) {
 	}
 }
 
-func checkConventions(t *testing.T, fset *token.FileSet, f *ast.File) {
+// checkConventions checks one file; jwksSwitch says whether the file's
+// package configures the JWK Set (where the insecure-http switch has one
+// name).
+func checkConventions(t *testing.T, fset *token.FileSet, f *ast.File, jwksSwitch bool) {
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncDecl:
@@ -63,7 +67,7 @@ func checkConventions(t *testing.T, fset *token.FileSet, f *ast.File) {
 				}
 			}
 		case *ast.Ident:
-			if strings.HasPrefix(n.Name, "InsecureAllowHTTP") && n.Name != "InsecureAllowHTTPJWKS" {
+			if jwksSwitch && strings.HasPrefix(n.Name, "InsecureAllowHTTP") && n.Name != "InsecureAllowHTTPJWKS" {
 				t.Errorf("%s: the insecure-http switch is InsecureAllowHTTPJWKS everywhere, not %s", fset.Position(n.Pos()), n.Name)
 			}
 		}

@@ -33,9 +33,11 @@
 //   - Whatever runs in the background stops with Close() error, which waits
 //     for it to end, is idempotent and returns nil (io.Closer).
 //   - Clocks are injected as a func() time.Time called Clock: the WithClock
-//     options (verify, static) and jwks.Options.Clock.
+//     options (verify, static, introspect) and the Clock field of option
+//     structs (jwks.Options, dpop.Config).
 //   - A switch that weakens a check carries Insecure in its name, the same
 //     name in Go and in the environment: Settings.InsecureAllowHTTPJWKS,
 //     jwks.Options.InsecureAllowHTTPJWKS and
-//     MCPAUTH_JWT_INSECURE_ALLOW_HTTP_JWKS.
+//     MCPAUTH_JWT_INSECURE_ALLOW_HTTP_JWKS for the JWK Set (and discovery),
+//     introspect.Config.InsecureAllowHTTP for the introspection endpoint.
 package mcpauth

@@ -72,8 +72,8 @@ type Config struct {
 	// NonceLifetime is how long a nonce stays current; zero means
 	// DefaultNonceLifetime.
 	NonceLifetime time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock is the clock; nil means time.Now.
+	Clock func() time.Time
 }
 
 // configErr returns an error matching mcpauth.ErrInvalidConfig.
@@ -90,7 +90,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		maxSkew:  cfg.MaxSkew,
 		maxBytes: cfg.MaxProofBytes,
 		store:    cfg.ReplayStore,
-		now:      cfg.Now,
+		now:      cfg.Clock,
 	}
 	if cfg.Mode > Off {
 		return nil, configErr("Mode %d is not Allow, Require or Off", uint8(cfg.Mode))

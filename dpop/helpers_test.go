@@ -99,7 +99,7 @@ func enc64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 // config first.
 func newTestVerifier(t testing.TB, mod func(*Config)) *Verifier {
 	t.Helper()
-	cfg := Config{Now: func() time.Time { return testNow }}
+	cfg := Config{Clock: func() time.Time { return testNow }}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -20,7 +20,7 @@ func TestNonce(t *testing.T) {
 		c.NonceSecret = secret
 		c.NonceLifetime = time.Minute
 		c.MaxAge = 10 * time.Minute
-		c.Now = func() time.Time { return now }
+		c.Clock = func() time.Time { return now }
 	})
 	other := newTestVerifier(t, func(c *Config) { c.RequireNonce = true })
 	verify := func(nonce any) error {
@@ -69,7 +69,7 @@ func TestNonce(t *testing.T) {
 	// A replica sharing the secret accepts this server's nonce.
 	replica := newTestVerifier(t, func(c *Config) {
 		c.RequireNonce, c.NonceSecret, c.NonceLifetime = true, secret, time.Minute
-		c.Now = func() time.Time { return now }
+		c.Clock = func() time.Time { return now }
 	})
 	if replica.Nonce() != v.Nonce() {
 		t.Fatal("replicas sharing a secret issue different nonces")

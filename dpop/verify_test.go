@@ -373,7 +373,7 @@ func TestVerifyReplay(t *testing.T) {
 func TestVerifyReplayAfterWindow(t *testing.T) {
 	ec := testkeys.SharedECKeyPair(t)
 	now := testNow
-	v := newTestVerifier(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	v := newTestVerifier(t, func(c *Config) { c.Clock = func() time.Time { return now } })
 	proof := defaultParts(t, ec).sign(t, ec)
 	if _, err := v.Verify(context.Background(), request(ec, proof)); err != nil {
 		t.Fatal(err)
