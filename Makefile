@@ -1,7 +1,7 @@
 GO ?= go
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all build test test-short lint fmt vet staticcheck run clean fuzz interop bench bench-load
+.PHONY: all build test test-short lint fmt vet staticcheck run clean fuzz interop bench bench-load soak soak-short
 
 all: lint test
 
@@ -44,6 +44,19 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) ./$$pkg; \
 	done
 
+## soak: mcpauth serve and proxy (built binaries on loopback) under steady
+## concurrent load for SOAK_DURATION (default 5m) while the JWK Set rotates
+## keys, goes down for longer than the refresh interval and comes back, and a
+## flood of unknown-kid and garbage tokens runs alongside; then memory,
+## descriptors and goroutines must be back at their baseline (internal/soak).
+## soak-short is CI's variant: one rotation cycle, well under a minute.
+SOAK_DURATION ?= 5m
+soak:
+	$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 30m ./internal/soak -args -soak.duration=$(SOAK_DURATION)
+
+soak-short:
+	$(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 5m ./internal/soak
+
 ## bench: side-by-side benchmarks against the Go peers (bench/, its own
 ## module): BENCH_ROUNDS interleaved rounds (benchstat-style repeated counts,
 ## like -count=6 but alternating the benchmarks, so slow drift on a shared
@@ -74,12 +87,14 @@ fmt:
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags interop ./interop/
+	$(GO) vet -tags soak ./internal/soak/
 	cd examples && $(GO) vet ./...
 	cd bench && $(GO) vet ./...
 
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags interop ./interop/
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags soak ./internal/soak/
 	cd examples && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	cd bench && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
