@@ -68,10 +68,11 @@ func ByShape(jws, other Step, opts ...Option) (*Verifier, error) {
 
 func newVerifier(steps []Step, route bool, opts []Option) (*Verifier, error) {
 	o := options{}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, configErr("option %d is nil", i+1)
 		}
+		opt(&o)
 	}
 	if o.logger == nil {
 		o.logger = slog.Default()

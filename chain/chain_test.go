@@ -202,6 +202,7 @@ func TestConfigErrors(t *testing.T) {
 		"nil":          func() (*Verifier, error) { return FirstSuccess([]Step{{Name: "x"}}) },
 		"duplicate":    func() (*Verifier, error) { return FirstSuccess([]Step{{"x", accepts("1")}, {"x", accepts("2")}}) },
 		"by shape nil": func() (*Verifier, error) { return ByShape(Step{"jwt", accepts("x")}, Step{Name: "introspection"}) },
+		"nil option":   func() (*Verifier, error) { return FirstSuccess(steps(accepts("x")), nil) },
 	} {
 		if v, err := build(); v != nil || !errors.Is(err, mcpauth.ErrInvalidConfig) {
 			t.Errorf("%s: %v, %v; want ErrInvalidConfig", name, v, err)

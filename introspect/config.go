@@ -58,8 +58,8 @@ const (
 // what its zero value means.
 type Config struct {
 	// Endpoint is the introspection endpoint URL (RFC 7662 §2). It must be
-	// https, or plain http on a loopback host (localhost, 127.0.0.0/8, ::1)
-	// unless InsecureAllowHTTP is set. Empty means: discovered from the
+	// https, or plain http on a loopback host (localhost, 127.0.0.0/8, ::1):
+	// the client secret and every token travel in it. Empty means: discovered from the
 	// introspection_endpoint of Issuer's metadata (OpenID Connect Discovery,
 	// then RFC 8414), fetched from the configured issuer only.
 	Endpoint string
@@ -105,10 +105,6 @@ type Config struct {
 	// shorter; negative means refusals are never cached. At most
 	// MaxNegativeCacheMaxAge. Endpoint failures are never cached.
 	NegativeCacheMaxAge time.Duration
-	// InsecureAllowHTTP allows a plain-http Endpoint or Issuer on a
-	// non-loopback host. The client secret and every token then cross the
-	// network in clear text.
-	InsecureAllowHTTP bool
 }
 
 // config is the validated form of Config.
@@ -126,7 +122,6 @@ type config struct {
 	cacheSize      int
 	cacheMaxAge    time.Duration
 	negativeMaxAge time.Duration // <= 0: refusals are not cached
-	insecure       bool
 }
 
 // configErr formats an error that matches mcpauth.ErrInvalidConfig.
@@ -141,17 +136,16 @@ func (c Config) validate() (*config, error) {
 		clientID:     c.ClientID,
 		clientSecret: c.ClientSecret,
 		method:       c.AuthMethod,
-		insecure:     c.InsecureAllowHTTP,
 	}
 	if c.Endpoint != "" {
-		u, err := checkURL("Endpoint", c.Endpoint, c.InsecureAllowHTTP)
+		u, err := checkURL("Endpoint", c.Endpoint)
 		if err != nil {
 			return nil, err
 		}
 		v.endpoint = u.String()
 	}
 	if c.Issuer != "" {
-		u, err := checkURL("Issuer", c.Issuer, c.InsecureAllowHTTP)
+		u, err := checkURL("Issuer", c.Issuer)
 		if err != nil {
 			return nil, err
 		}

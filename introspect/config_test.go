@@ -30,7 +30,6 @@ func TestConfigErrors(t *testing.T) {
 		{"post", func(c *Config) { c.AuthMethod = ClientSecretPost }, ""},
 		{"cache", func(c *Config) { c.CacheSize, c.CacheMaxAge, c.NegativeCacheMaxAge = 10, time.Minute, -1 }, ""},
 		{"plain http endpoint", func(c *Config) { c.Endpoint = "http://as.example.com/introspect" }, "Endpoint \"http://as.example.com/introspect\" uses plain http"},
-		{"plain http allowed", func(c *Config) { c.Endpoint = "http://as.example.com/i"; c.InsecureAllowHTTP = true }, ""},
 		{"relative endpoint", func(c *Config) { c.Endpoint = "/introspect" }, "Endpoint \"/introspect\" must be an absolute https URL"},
 		{"endpoint with fragment", func(c *Config) { c.Endpoint = "https://as.example.com/i#x" }, "must not contain a fragment"},
 		{"endpoint password hidden", func(c *Config) { c.Endpoint = "ftp://u:hunter2@as.example.com/" }, "xxxxx"},
@@ -84,5 +83,17 @@ func TestDefaults(t *testing.T) {
 	}
 	if v, _ := New(Config{Endpoint: "https://as.example.com/i", Audiences: []string{"a"}, ClientID: "i", ClientSecret: "s"}); v.cache != nil {
 		t.Fatal("a zero CacheSize must mean no cache")
+	}
+}
+
+func TestNilOption(t *testing.T) {
+	_, err := New(Config{Endpoint: "https://as.example.com/i", Audiences: []string{"a"}, ClientID: "i", ClientSecret: "s"}, nil)
+	if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), "option 1 is nil") {
+		t.Fatalf("error = %v", err)
+	}
+	// A nil value inside an option means the default.
+	if _, err := New(Config{Endpoint: "https://as.example.com/i", Audiences: []string{"a"}, ClientID: "i", ClientSecret: "s"},
+		WithClock(nil), WithHTTPClient(nil), WithLogger(nil)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -131,7 +131,7 @@ func (v *Verifier) discover(ctx context.Context) (string, error) {
 		case ep == "":
 			return "", unavailable("discovery: the issuer metadata has no introspection_endpoint")
 		}
-		u, err := checkURL("introspection_endpoint", ep, v.cfg.insecure)
+		u, err := checkURL("introspection_endpoint", ep)
 		if err != nil {
 			return "", fmt.Errorf("%w: discovery: %w", mcpauth.ErrKeySourceUnavailable, err)
 		}

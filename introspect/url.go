@@ -8,9 +8,10 @@ import (
 )
 
 // checkURL accepts an absolute https URL, or plain http on a loopback host
-// (or any host when insecure is set), without a fragment. Errors name field
+// host, without a fragment. There is no switch for plain http elsewhere:
+// the client secret and tokens travel over this URL. Errors name field
 // and never show a password.
-func checkURL(field, raw string, insecure bool) (*url.URL, error) {
+func checkURL(field, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		var ue *url.Error
@@ -27,8 +28,8 @@ func checkURL(field, raw string, insecure bool) (*url.URL, error) {
 		return nil, configErr("%s %q has no host", field, name)
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return nil, configErr("%s %q must not contain a fragment", field, name)
-	case u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()):
-		return nil, configErr("%s %q uses plain http on a non-loopback host; use https (or set InsecureAllowHTTP)", field, name)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, configErr("%s %q uses plain http on a non-loopback host; use https", field, name)
 	}
 	return u, nil
 }

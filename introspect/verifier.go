@@ -36,10 +36,11 @@ var (
 // no network call: a discovered endpoint is looked up on the first token.
 func New(c Config, opts ...Option) (*Verifier, error) {
 	var o options
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, configErr("option %d is nil", i+1)
 		}
+		opt(&o)
 	}
 	cfg, err := c.validate()
 	if err != nil {
