@@ -44,7 +44,7 @@ func TestNewJWTVerifierRejectsBadConfig(t *testing.T) {
 		mod  func(*Settings)
 		want string
 	}{
-		{"no key source, two issuers", func(s *Settings) { s.PublicKey, s.Issuers = "", []string{"https://a", "https://b"} }, "discovery from the issuer's metadata needs exactly one issuer"},
+		{"no key source, two issuers, one not a URL", func(s *Settings) { s.PublicKey, s.Issuers = "", []string{"https://a", "issuer"} }, "provider issuer: discovery from issuer"},
 		{"discovery from a non-URL issuer", func(s *Settings) { s.PublicKey, s.Issuers = "", []string{"issuer"} }, "discovery from issuer"},
 		{"discovery from an http issuer", func(s *Settings) { s.PublicKey, s.Issuers = "", []string{"http://idp.example.com"} }, "plain http"},
 		{"two key sources", func(s *Settings) { s.JWKSURI = "https://idp.example.com/jwks" }, "exactly one key source"},

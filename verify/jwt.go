@@ -43,6 +43,11 @@ type JWTVerifier struct {
 	hmac      *hmacPools  // keyed HMAC states when staticKey is a secret
 	cache     *tokenCache // nil unless caching is enabled
 
+	// providers is set, instead of the key fields, for a verifier with
+	// several providers (Settings.Providers, or several issuers to
+	// discover); see providers.go.
+	providers *providerSet
+
 	closeOnce sync.Once
 	closeFn   func()
 }
@@ -53,9 +58,12 @@ var _ mcpauth.TokenVerifier = (*JWTVerifier)(nil)
 // problem is reported here, as an error matching [mcpauth.ErrInvalidConfig]; a
 // returned verifier never fails later because of its configuration.
 //
-// With neither PublicKey nor JWKSURI but exactly one issuer, the JWK Set URL
-// is discovered from the issuer's OpenID Connect or RFC 8414 metadata (see
-// jwks.NewFromIssuer), which must name the same issuer.
+// With neither PublicKey nor JWKSURI, the JWK Set URL is discovered from the
+// issuer's OpenID Connect or RFC 8414 metadata (see jwks.NewFromIssuer),
+// which must name the same issuer; with several issuers, each one's keys are
+// discovered from its own metadata and used for its tokens only. With
+// Settings.Providers, each provider has its own key source and rules (see
+// [Provider]).
 //
 // With a JWKSURI (or discovery), the key set is fetched in the background: construction does
 // not fail when the server is unreachable, and tokens are answered with
@@ -78,6 +86,9 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	}
 	if o.ctx == nil {
 		o.ctx = context.Background()
+	}
+	if usesProviders(s, o) {
+		return newProviderVerifier(s, opts, o)
 	}
 	v := &JWTVerifier{now: o.now, requireATJWT: s.RequireAccessTokenType}
 
@@ -120,10 +131,8 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 			sources++
 		}
 	}
-	discover := sources == 0 && len(v.issuers) == 1
+	discover := sources == 0 // one issuer: several are split into providers
 	switch {
-	case sources == 0 && len(v.issuers) > 1:
-		return nil, configErr("a key source is required: PublicKey (PEM key or HMAC secret) or JWKSURI; discovery from the issuer's metadata needs exactly one issuer, %d are set", len(v.issuers))
 	case sources > 1:
 		return nil, configErr("exactly one key source is required: PublicKey (PEM key or HMAC secret), JWKSURI, or WithKeySource; %d are set", sources)
 	}
@@ -246,6 +255,9 @@ func (v *JWTVerifier) Algorithms() []string { return slices.Clone(v.algorithms) 
 // Audience slices, but its Claims map is shared by every caller that
 // presents the same token and must be treated as read-only.
 func (v *JWTVerifier) VerifyToken(ctx context.Context, token string) (*mcpauth.AccessToken, error) {
+	if v.providers != nil {
+		return v.verifyProvider(ctx, token)
+	}
 	if len(token) == 0 {
 		return nil, invalid(mcpauth.ReasonMalformed, "the token is empty")
 	}

@@ -96,4 +96,16 @@ type Settings struct {
 	// verified. Zero means DefaultCacheMaxAge (5m). It is an error to set it
 	// without CacheSize.
 	CacheMaxAge time.Duration
+
+	// Providers lists further trusted issuers, each with its own key
+	// source, audiences, algorithms, required scopes and leeway (see
+	// [Provider]). A token's iss selects its provider; a token whose iss
+	// names none is refused without any fetch. With Providers, the fields
+	// above describe one more provider when Issuers is set (all of them
+	// sharing PublicKey or JWKSURI, or, with neither, one provider per issuer,
+	// each discovered), and otherwise only give the defaults (Audiences,
+	// RequiredScopes, Leeway, limits, JWKS and cache settings) of each
+	// provider. Several Issuers with no key source need no Providers: each
+	// issuer's keys are then discovered from its own metadata.
+	Providers []Provider
 }
