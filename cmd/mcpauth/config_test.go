@@ -49,7 +49,7 @@ func TestServerConfigErrors(t *testing.T) {
 		{"static file missing", "serve", nil, []string{"MCPAUTH_STATIC_TOKENS_FILE=" + filepath.Join(dir, "nope.json")}, "MCPAUTH_STATIC_TOKENS_FILE"},
 		{"key without issuer", "serve", nil, []string{key}, "MCPAUTH_JWT_ISSUER is required"},
 		{"issuer not advertisable", "serve", nil, []string{key, "MCPAUTH_JWT_ISSUER=issuer-without-scheme"}, "MCPAUTH_AUTHORIZATION_SERVERS"},
-		{"two issuers without key", "serve", nil, []string{"MCPAUTH_ADDR=127.0.0.1:0", "MCPAUTH_JWT_ISSUER=https://a.example.com,https://b.example.com"}, "needs exactly one issuer"},
+		{"two issuers without key, one plain http", "serve", nil, []string{"MCPAUTH_ADDR=127.0.0.1:0", "MCPAUTH_JWT_ISSUER=http://b.example.com,https://a.example.com"}, "provider http://b.example.com: discovery from issuer"},
 		{"audience without key", "serve", nil, []string{"MCPAUTH_JWT_AUDIENCE=x"}, "MCPAUTH_JWT_AUDIENCE is set but no key source is"},
 		{"bad JWT duration", "serve", nil, []string{"MCPAUTH_JWT_JWKS_TIMEOUT=soon"}, "MCPAUTH_JWT_JWKS_TIMEOUT"},
 		// Detected when the verifier is built, after listening.

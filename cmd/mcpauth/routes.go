@@ -75,9 +75,6 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		if len(s.Audiences) == 0 {
 			s.Audiences = []string{st.resource}
 		}
-		if authServers == nil {
-			authServers = s.Issuers
-		}
 		opts := []verify.Option{verify.WithLogger(logger), verify.WithContext(ctx)}
 		if cfg.now != nil {
 			opts = append(opts, verify.WithClock(cfg.now))
@@ -87,6 +84,9 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 			return nil, fmt.Errorf("%s* settings: %w", verify.EnvPrefix, err)
 		}
 		st.verifier, st.closeFn = v, func() { v.Close() }
+		if authServers == nil {
+			authServers = v.Issuers() // every provider's issuer
+		}
 		if st.demo != nil {
 			if st.demo.token, err = st.demo.mint(); err != nil {
 				v.Close()
