@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/policy"
 	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -72,6 +73,7 @@ type serverConfig struct {
 	authServers  []string // MCPAUTH_AUTHORIZATION_SERVERS; nil means the issuers
 	upstream     *url.URL // proxy only
 	logLevel     slog.Level
+	policy       *policy.Policy // MCPAUTH_POLICY_FILE; nil for none
 
 	logger *slog.Logger
 	stdout io.Writer // demo banner
@@ -158,7 +160,7 @@ func withFastMCPSettings(vars, fast map[string]string) (map[string]string, error
 // values (empty when not given, so that the variable applies). logger and
 // stdout are left for the caller.
 func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFlag string) (*serverConfig, error) {
-	known := []string{envAddr, envStaticTokens, envAuthServers, envLogLevel}
+	known := append([]string{envAddr, envStaticTokens, envAuthServers, envLogLevel}, policyVars...)
 	if command == "proxy" {
 		known = append(known, envUpstream)
 	}
@@ -190,6 +192,9 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 		return nil, err
 	}
 	cfg.settings = s
+	if cfg.policy, err = policyFromEnv(get); err != nil {
+		return nil, err
+	}
 
 	switch {
 	case addrFlag != "":
@@ -316,6 +321,7 @@ func envHelp(command string) string {
 	row(envAudience, "accepted audiences, comma-separated (default: the resource URL, BASE_URL/mcp)")
 	row(envAlgorithm, "algorithm allow-list, comma-separated (default: by key type)")
 	row(envScopes, "scopes every token must grant, comma- or space-separated")
+	policyHelp(row)
 	row(envBaseURL, "public base URL (default http:// + the listen address); resource = BASE_URL/mcp")
 	row(verify.EnvPrefix+"LEEWAY", "clock skew for exp, nbf, iat as a Go duration (default 30s; 0s for none)")
 	row(verify.EnvPrefix+"MAX_TOKEN_BYTES", "token size cap in bytes (default 16384)")

@@ -123,7 +123,7 @@ func TestServerHelpDocumentsEveryVariable(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d", code)
 			}
-			want := append(verify.EnvVariables(verify.EnvPrefix), envAddr, envStaticTokens, envAuthServers, envLogLevel, "-addr")
+			want := append(verify.EnvVariables(verify.EnvPrefix), envAddr, envStaticTokens, envAuthServers, envLogLevel, "-addr", envPolicyFile, envPolicyDenyUnlisted, envScopePrefix)
 			if command == "proxy" {
 				want = append(want, envUpstream, "-upstream", headerClientID, headerSubject, headerScopes, headerIssuer, headerExpiresAt)
 			}

@@ -49,11 +49,14 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 
 	authServers := cfg.authServers
 	var jwksHandler http.Handler
+	var required []string // checked by the middleware (with a policy)
 	switch cfg.mode {
 	case modeStatic:
 		logger.Warn("mcpauth: using static tokens; they are for development only, use JWT verification in production",
 			slog.String("file_variable", envStaticTokens), slog.Int("tokens", len(cfg.staticTokens)))
-		opts := []static.Option{static.WithRequiredScopes(cfg.settings.RequiredScopes...)}
+		var vs []string
+		vs, required = requiredScopesWithPolicy(cfg.policy, cfg.settings.RequiredScopes)
+		opts := []static.Option{static.WithRequiredScopes(vs...)}
 		if cfg.now != nil {
 			opts = append(opts, static.WithClock(cfg.now))
 		}
@@ -75,6 +78,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		if len(s.Audiences) == 0 {
 			s.Audiences = []string{st.resource}
 		}
+		s.RequiredScopes, required = requiredScopesWithPolicy(cfg.policy, s.RequiredScopes)
 		opts := []verify.Option{verify.WithLogger(logger), verify.WithContext(ctx)}
 		if cfg.now != nil {
 			opts = append(opts, verify.WithClock(cfg.now))
@@ -95,10 +99,11 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		}
 	}
 
-	var scopes []string
+	scopes := required
 	if sr, ok := st.verifier.(mcpauth.ScopeRequirer); ok {
-		scopes = sr.RequiredScopes()
+		scopes = append(sr.RequiredScopes(), required...)
 	}
+	scopes = supportedScopes(cfg.policy, scopes)
 	res, err := resource.New(resource.Config{
 		URL:                  st.resource,
 		AuthorizationServers: authServers,
@@ -112,12 +117,12 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	// checkBaseURL allows only path characters that need no escaping.
 	resourcePath := res.Path()
 
-	authn := middleware.New(st.verifier,
+	authn := middleware.New(st.verifier, append([]middleware.Option{
 		res.MiddlewareOption(),
 		middleware.WithCORSPreflight(),
 		middleware.WithLogger(logger),
 		middleware.WithObserver(st.outcomes.observe),
-	)
+	}, policyOptions(cfg.policy, required)...)...)
 	var endpoint http.Handler
 	if cfg.command == "proxy" {
 		endpoint = newProxy(cfg.upstream, resourcePath, logger)

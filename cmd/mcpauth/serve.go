@@ -85,6 +85,7 @@ func newMCPHandler(logger *slog.Logger, publicBaseURL bool) http.Handler {
 		Description: "Returns the caller's verified access token: client_id, subject, scopes, expires_at (Unix seconds) and claims.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true, Title: "Who am I?"},
 	}, whoami)
+	addNotesDemo(server)
 	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{
 		Stateless:                  true,
 		JSONResponse:               true,

@@ -169,8 +169,8 @@ func TestServeWhoamiWithSDKClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tools.Tools) != 1 || tools.Tools[0].Name != "whoami" || tools.Tools[0].OutputSchema == nil {
-		t.Fatalf("tools = %+v, want whoami with an output schema", tools.Tools)
+	if len(tools.Tools) != 3 || tools.Tools[2].Name != "whoami" || tools.Tools[2].OutputSchema == nil {
+		t.Fatalf("tools = %+v, want delete_notes, search_notes and whoami with an output schema", tools.Tools)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "whoami"})
 	if err != nil {
