@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -72,8 +73,11 @@ type serverConfig struct {
 	staticTokens map[string]static.Token
 	authServers  []string // MCPAUTH_AUTHORIZATION_SERVERS; nil means the issuers
 	upstream     *url.URL // proxy only
-	logLevel     slog.Level
-	policy       *policy.Policy // MCPAUTH_POLICY_FILE; nil for none
+	// trustedProxies are the gateways whose forwarding headers the proxy
+	// keeps (MCPAUTH_TRUSTED_PROXIES); proxy only.
+	trustedProxies []netip.Prefix
+	logLevel       slog.Level
+	policy         *policy.Policy // MCPAUTH_POLICY_FILE; nil for none
 
 	logger *slog.Logger
 	stdout io.Writer // demo banner
@@ -162,7 +166,7 @@ func withFastMCPSettings(vars, fast map[string]string) (map[string]string, error
 func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFlag string) (*serverConfig, error) {
 	known := append([]string{envAddr, envStaticTokens, envAuthServers, envLogLevel}, policyVars...)
 	if command == "proxy" {
-		known = append(known, envUpstream)
+		known = append(known, envUpstream, envTrustedProxies)
 	}
 	names := make([]string, 0, len(vars))
 	for k := range vars {
@@ -172,7 +176,7 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	for _, k := range names {
 		switch {
 		case strings.HasPrefix(k, verify.EnvPrefix) || slices.Contains(known, k):
-		case k == envUpstream:
+		case k == envUpstream || k == envTrustedProxies:
 			return nil, configErrorf("%s is read only by mcpauth proxy; unset it for mcpauth %s", k, command)
 		default:
 			return nil, configErrorf("unknown environment variable %s (known: %s, and the %s* settings)", k, strings.Join(known, ", "), verify.EnvPrefix)
@@ -283,6 +287,9 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 		if cfg.upstream, err = checkUpstream(name, raw); err != nil {
 			return nil, err
 		}
+		if cfg.trustedProxies, err = parseTrustedProxies(envTrustedProxies, vars[envTrustedProxies]); err != nil {
+			return nil, err
+		}
 	}
 	return cfg, nil
 }
@@ -310,6 +317,8 @@ func envHelp(command string) string {
 	row(envAddr, "listen address host:port (default "+defaultAddr+"; 0.0.0.0:8080 in a container)")
 	if command == "proxy" {
 		row(envUpstream, "URL of the upstream MCP endpoint, http or https (required)")
+		row(envTrustedProxies, "gateways whose X-Forwarded-*/Forwarded headers are kept: IPs and CIDRs,")
+		row("", "comma-separated (default: none; the proxy sets X-Forwarded-* itself)")
 	}
 	row(envLogLevel, "debug, info (default), warn or error; logs go to stderr")
 	row(envAuthServers, "authorization servers in the metadata, comma-separated (default: the issuers)")

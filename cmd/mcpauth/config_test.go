@@ -58,6 +58,10 @@ func TestServerConfigErrors(t *testing.T) {
 		{"proxy without upstream", "proxy", nil, []string{key, issuer}, "MCPAUTH_UPSTREAM"},
 		{"proxy bad upstream variable", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=127.0.0.1:9000"}, "MCPAUTH_UPSTREAM"},
 		{"proxy upstream with user", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=http://u:p@127.0.0.1:9000"}, "MCPAUTH_UPSTREAM"},
+		{"trusted proxies for serve", "serve", nil, []string{"MCPAUTH_TRUSTED_PROXIES=10.0.0.0/8"}, "MCPAUTH_TRUSTED_PROXIES is read only by mcpauth proxy"},
+		{"trusted proxy not an address", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=http://127.0.0.1:9000/mcp", "MCPAUTH_TRUSTED_PROXIES=gateway.internal"}, `MCPAUTH_TRUSTED_PROXIES: "gateway.internal" is not an IP address or CIDR prefix`},
+		{"trusted proxy with host bits", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=http://127.0.0.1:9000/mcp", "MCPAUTH_TRUSTED_PROXIES=10.1.2.3/8"}, "did you mean 10.0.0.0/8"},
+		{"trusted proxies empty item", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=http://127.0.0.1:9000/mcp", "MCPAUTH_TRUSTED_PROXIES=10.0.0.0/8,,192.0.2.1"}, "MCPAUTH_TRUSTED_PROXIES has an empty item"},
 		{"proxy bad upstream flag", "proxy", []string{"-upstream", "ftp://x/mcp"}, []string{key, issuer}, "-upstream"},
 	}
 	for _, tt := range tests {

@@ -46,15 +46,24 @@
 // X-MCPAuth-Scopes (space-separated), X-MCPAuth-Issuer and
 // X-MCPAuth-Expires-At (Unix seconds), after every incoming header whose name
 // starts with X-MCPAuth- (in any letter case, '_' counting as '-') has been
-// removed. Values that are not printable ASCII, and scopes that are not RFC
-// 6749 scope tokens, are left out. Upstream failures are answered 502
+// removed. A token whose values cannot be sent exactly (not printable
+// ASCII, a scope that is not an RFC 6749 scope token) is refused with 401,
+// never forwarded with a header left out. Client-sent forwarding headers
+// (X-Forwarded-*, Forwarded, X-Real-IP, ...) are replaced by the proxy's
+// own unless the peer is in MCPAUTH_TRUSTED_PROXIES; routing overrides
+// (X-Original-URL, X-HTTP-Method-Override, ...) are always removed. The
+// proxy refuses protocol switches (Upgrade, h2c), methods other than GET,
+// HEAD, POST, DELETE and OPTIONS, and paths that are not canonical (path
+// parameters, percent-encoding, dot segments), so that the upstream sees
+// only requests below its MCP endpoint. Upstream failures are answered 502
 // without details. There is no demo mode: a verifier is required.
 //
 // Both servers are configured from the environment alone (a flag, where
 // there is one, wins over its variable), so a container needs no arguments:
 // MCPAUTH_ADDR (default 127.0.0.1:8080), MCPAUTH_LOG_LEVEL (debug, info,
 // warn, error), MCPAUTH_AUTHORIZATION_SERVERS (default: the issuers),
-// MCPAUTH_STATIC_TOKENS_FILE, MCPAUTH_UPSTREAM (proxy) and the MCPAUTH_JWT_*
+// MCPAUTH_STATIC_TOKENS_FILE, MCPAUTH_UPSTREAM and MCPAUTH_TRUSTED_PROXIES
+// (proxy) and the MCPAUTH_JWT_*
 // settings (or FastMCP's FASTMCP_SERVER_AUTH_JWT_* names, read as the
 // matching MCPAUTH_JWT_* ones; setting both families is an error); "mcpauth
 // serve -h" and "mcpauth proxy -h" list them all. An

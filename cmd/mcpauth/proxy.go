@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -47,15 +48,23 @@ Flags:
 `
 
 const proxyHeadersHelp = `
-Headers sent upstream (any incoming X-MCPAuth-* header is removed first; a
-value that is not printable ASCII is left out and logged):
+Headers sent upstream (any incoming X-MCPAuth-* header is removed first, in
+any letter case and with '_' for '-'). A token whose values cannot be sent
+exactly (not 1 to 4096 printable ASCII characters without leading or
+trailing spaces, a scope that is not an RFC 6749 scope token) is refused
+with 401 invalid_token, never forwarded with a header left out:
   X-MCPAuth-Client-ID    the token's client_id (else azp, else sub)
   X-MCPAuth-Subject      the sub claim, when present
-  X-MCPAuth-Scopes       the granted scopes, space-separated (invalid scope
-                         tokens are left out)
+  X-MCPAuth-Scopes       the granted scopes, space-separated, when any
   X-MCPAuth-Issuer       the iss claim, when present (not for static tokens)
   X-MCPAuth-Expires-At   expiry in Unix seconds, when the token expires
   X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto  set by the proxy
+Client-sent forwarding headers (Forwarded, X-Forwarded-*, X-Real-IP,
+True-Client-IP, CF-Connecting-IP, ...) are removed, unless the connection
+comes from an address in MCPAUTH_TRUSTED_PROXIES: then they are kept and
+the gateway's address is appended to X-Forwarded-For. Routing overrides
+(X-Original-*, X-Rewrite-URL, X-HTTP-Method-Override, X-Method-Override,
+X-HTTP-Method, ...) are always removed.
 The upstream must be reachable only through the proxy, or anyone could send
 these headers to it directly.
 `
@@ -64,14 +73,15 @@ func runProxy(args []string, e env) int { return runServer("proxy", args, e) }
 
 // newProxy returns the forwarding handler for requests accepted by the
 // middleware. mount is the public MCP path, mapped to upstream's path.
-func newProxy(upstream *url.URL, mount string, logger *slog.Logger) *proxy {
+// trusted lists the gateways whose forwarding headers are kept.
+func newProxy(upstream *url.URL, mount string, trusted []netip.Prefix, logger *slog.Logger) *proxy {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	// Pass the upstream's bytes through as they come: transparent
 	// decompression would buffer SSE events.
 	transport.DisableCompression = true
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			rewrite(pr, upstream, mount, logger)
+			rewrite(pr, upstream, mount, trusted)
 		},
 		Transport:     transport,
 		FlushInterval: -1,
@@ -101,7 +111,7 @@ func newProxy(upstream *url.URL, mount string, logger *slog.Logger) *proxy {
 		},
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	return &proxy{rp: rp}
+	return &proxy{rp: rp, logger: logger}
 }
 
 // errUpstreamSwitched is the error for a 101 answer from the upstream.
@@ -109,8 +119,13 @@ var errUpstreamSwitched = errors.New("the upstream tried to switch protocols (10
 
 // proxy forwards accepted requests to the upstream.
 type proxy struct {
-	rp *httputil.ReverseProxy
+	rp     *httputil.ReverseProxy
+	logger *slog.Logger
 }
+
+// identityKey is the context key of the identity headers of a request
+// being forwarded.
+type identityKey struct{}
 
 // ServeHTTP refuses what the proxy does not forward (a protocol switch, a
 // method MCP does not use, a path that is not canonical), then forwards.
@@ -128,6 +143,16 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeProxyError(w, http.StatusBadRequest, "invalid_request", desc, false)
 		return
 	}
+	// forwardableIdentity refused the tokens whose identity cannot be
+	// sent; failing here means the proxy was wired without it.
+	at, _ := middleware.AccessTokenFrom(r.Context())
+	headers, err := identityHeaders(at)
+	if err != nil {
+		p.logger.LogAttrs(r.Context(), slog.LevelError, "mcpauth: request not forwarded: incomplete identity", slog.String("error", err.Error()))
+		writeProxyError(w, http.StatusInternalServerError, "server_error", "the server cannot authorize this request", false)
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), identityKey{}, headers))
 	p.rp.ServeHTTP(noHijackWriter{w}, r)
 }
 
@@ -165,8 +190,9 @@ func (n noHijackWriter) WriteHeader(status int)      { n.w.WriteHeader(status) }
 func (n noHijackWriter) FlushError() error { return http.NewResponseController(n.w).Flush() }
 
 // rewrite builds the upstream request: target URL, no credentials, no
-// client-sent identity headers, the verified identity.
-func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, logger *slog.Logger) {
+// client-sent identity, forwarding or routing headers, the verified
+// identity.
+func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, trusted []netip.Prefix) {
 	out := pr.Out
 	stripIdentityHeaders(out.Header)
 	out.Header.Del("Authorization")
@@ -181,16 +207,11 @@ func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, logger 
 	u.RawQuery = pr.In.URL.RawQuery
 	out.URL = &u
 	out.Host = ""
-	pr.SetXForwarded()
+	setForwardingHeaders(pr, trusted)
 
-	// answerPreflight guarantees an accepted token here.
-	at, _ := middleware.AccessTokenFrom(pr.In.Context())
-	headers, dropped := identityHeaders(at)
+	// ServeHTTP put the identity headers in the context.
+	headers, _ := pr.In.Context().Value(identityKey{}).(map[string]string)
 	for k, v := range headers {
 		out.Header.Set(k, v)
-	}
-	if len(dropped) > 0 {
-		logger.LogAttrs(pr.In.Context(), slog.LevelWarn, "mcpauth: identity values not forwarded: not printable ASCII or not valid scope tokens",
-			slog.Any("headers", dropped))
 	}
 }

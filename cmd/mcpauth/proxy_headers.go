@@ -1,9 +1,12 @@
 package main
 
-// proxy_headers.go: the headers "mcpauth proxy" sends upstream in place of
-// the client's credentials.
+// proxy_headers.go: the identity headers "mcpauth proxy" sends upstream in
+// place of the client's credentials, and the refusal of a token whose
+// identity they cannot carry.
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,46 +39,83 @@ func stripIdentityHeaders(h http.Header) {
 }
 
 func isIdentityHeader(name string) bool {
-	n := strings.ReplaceAll(strings.ToLower(name), "_", "-")
-	return strings.HasPrefix(n, strings.ToLower(identityHeaderPrefix))
+	return strings.HasPrefix(normalHeaderName(name), strings.ToLower(identityHeaderPrefix))
 }
 
-// identityHeaders returns the identity headers for at, and the names of
-// those left out because their value could not be sent safely.
-func identityHeaders(at *mcpauth.AccessToken) (headers map[string]string, dropped []string) {
-	headers = make(map[string]string, 5)
+// normalHeaderName is name in lower case with '_' as '-': the form under
+// which CGI/WSGI-style servers (HTTP_X_REAL_IP) cannot tell names apart.
+func normalHeaderName(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
+// identityHeaders returns the identity headers for at. A value that is
+// present but cannot be sent exactly as it is (see safeHeaderValue and
+// isScopeToken) is an error naming the header, never left out: the
+// upstream must not act on an incomplete identity. Absent values (no sub,
+// no iss, no exp) have no header.
+func identityHeaders(at *mcpauth.AccessToken) (map[string]string, error) {
 	if at == nil {
-		return headers, nil
+		return nil, fmt.Errorf("no verified token")
 	}
-	add := func(name, v string) {
-		if v == "" {
-			return
+	headers := make(map[string]string, 5)
+	for _, h := range []struct{ name, claim, v string }{
+		{headerClientID, "client id (client_id, azp or sub)", at.ClientID},
+		{headerSubject, "sub", at.Subject},
+		{headerIssuer, "iss", at.Issuer},
+	} {
+		if h.v == "" {
+			continue
 		}
-		if !safeHeaderValue(v) {
-			dropped = append(dropped, name)
-			return
+		if !safeHeaderValue(h.v) {
+			return nil, fmt.Errorf("the token's %s cannot be sent in %s: not 1 to %d printable ASCII characters without leading or trailing spaces", h.claim, h.name, maxIdentityValue)
 		}
-		headers[name] = v
+		headers[h.name] = h.v
 	}
-	add(headerClientID, at.ClientID)
-	add(headerSubject, at.Subject)
-	add(headerIssuer, at.Issuer)
 	if !at.ExpiresAt.IsZero() {
 		headers[headerExpiresAt] = strconv.FormatInt(at.ExpiresAt.Unix(), 10)
 	}
-	// A scope with a space or a quote would be read as other scopes.
-	scopes := make([]string, 0, len(at.Scopes))
-	for _, s := range at.Scopes {
-		if isScopeToken(s) {
-			scopes = append(scopes, s)
-		} else if len(dropped) == 0 || dropped[len(dropped)-1] != headerScopes {
-			dropped = append(dropped, headerScopes)
+	if len(at.Scopes) > 0 {
+		// A scope with a space or a quote would be read as other scopes.
+		for _, s := range at.Scopes {
+			if !isScopeToken(s) {
+				return nil, fmt.Errorf("a scope of the token cannot be sent in %s: not an RFC 6749 scope token", headerScopes)
+			}
 		}
+		v := strings.Join(at.Scopes, " ")
+		if len(v) > maxIdentityValue {
+			return nil, fmt.Errorf("the token's scopes cannot be sent in %s: longer than %d bytes", headerScopes, maxIdentityValue)
+		}
+		headers[headerScopes] = v
 	}
-	if v := strings.Join(scopes, " "); v != "" {
-		add(headerScopes, v)
+	return headers, nil
+}
+
+// forwardableIdentity is the proxy's verifier: it accepts only tokens whose
+// identity identityHeaders can send upstream, and refuses the others as
+// invalid tokens (401 invalid_token, reason bad_claims) before the request
+// is forwarded.
+type forwardableIdentity struct {
+	mcpauth.TokenVerifier
+}
+
+// VerifyToken implements mcpauth.TokenVerifier.
+func (v forwardableIdentity) VerifyToken(ctx context.Context, token string) (*mcpauth.AccessToken, error) {
+	at, err := v.TokenVerifier.VerifyToken(ctx, token)
+	if err != nil {
+		return nil, err
 	}
-	return headers, dropped
+	if _, err := identityHeaders(at); err != nil {
+		return nil, mcpauth.InvalidToken(mcpauth.ReasonBadClaims, err.Error())
+	}
+	return at, nil
+}
+
+// RequiredScopes implements mcpauth.ScopeRequirer for the challenges.
+func (v forwardableIdentity) RequiredScopes() []string {
+	if sr, ok := v.TokenVerifier.(mcpauth.ScopeRequirer); ok {
+		return sr.RequiredScopes()
+	}
+	return nil
 }
 
 // safeHeaderValue accepts non-empty printable ASCII without leading or

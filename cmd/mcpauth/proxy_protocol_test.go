@@ -218,7 +218,7 @@ func TestProxyNeverRelaysSwitchingProtocols(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProxy(u, mcpPath, slog.New(slog.NewTextHandler(logs, nil)))
+	p := newProxy(u, mcpPath, nil, slog.New(slog.NewTextHandler(logs, nil)))
 	// The forwarding part alone, on a server whose ResponseWriter can be
 	// hijacked.
 	srv := httptest.NewServer(middleware.New(v)(p.rp))

@@ -364,35 +364,46 @@ func TestProxyWithSDKServer(t *testing.T) {
 	}
 }
 
+// TestIdentityHeaders: a value that cannot be sent exactly is an error
+// naming its header, never left out.
 func TestIdentityHeaders(t *testing.T) {
 	exp := time.Unix(1893456000, 0)
 	tests := []struct {
-		name        string
-		at          *mcpauth.AccessToken
-		want        map[string]string
-		wantDropped []string
+		name    string
+		at      *mcpauth.AccessToken
+		want    map[string]string
+		wantErr string // the header the error names
 	}{
 		{"full", &mcpauth.AccessToken{ClientID: "app", Subject: "alice", Scopes: []string{"a", "b:c"}, Issuer: "https://iss", ExpiresAt: exp},
-			map[string]string{headerClientID: "app", headerSubject: "alice", headerScopes: "a b:c", headerIssuer: "https://iss", headerExpiresAt: "1893456000"}, nil},
-		{"minimal", &mcpauth.AccessToken{ClientID: "app"}, map[string]string{headerClientID: "app"}, nil},
-		{"nil", nil, map[string]string{}, nil},
-		{"CRLF in subject", &mcpauth.AccessToken{ClientID: "app", Subject: "alice\r\nX-MCPAuth-Client-ID: admin"},
-			map[string]string{headerClientID: "app"}, []string{headerSubject}},
-		{"non-ASCII client", &mcpauth.AccessToken{ClientID: "appé", Subject: "bob"},
-			map[string]string{headerSubject: "bob"}, []string{headerClientID}},
-		{"NUL and tab", &mcpauth.AccessToken{ClientID: "a\x00b", Issuer: "x\ty"}, map[string]string{}, []string{headerClientID, headerIssuer}},
-		{"padded", &mcpauth.AccessToken{ClientID: " app"}, map[string]string{}, []string{headerClientID}},
-		{"huge", &mcpauth.AccessToken{ClientID: strings.Repeat("a", maxIdentityValue+1)}, map[string]string{}, []string{headerClientID}},
-		{"scope with a space reads as two", &mcpauth.AccessToken{ClientID: "app", Scopes: []string{"read", "write admin", `q"`, "é", ""}},
-			map[string]string{headerClientID: "app", headerScopes: "read"}, []string{headerScopes}},
-		{"only bad scopes", &mcpauth.AccessToken{ClientID: "app", Scopes: []string{"a b"}},
-			map[string]string{headerClientID: "app"}, []string{headerScopes}},
+			map[string]string{headerClientID: "app", headerSubject: "alice", headerScopes: "a b:c", headerIssuer: "https://iss", headerExpiresAt: "1893456000"}, ""},
+		{"minimal", &mcpauth.AccessToken{ClientID: "app"}, map[string]string{headerClientID: "app"}, ""},
+		{"longest value", &mcpauth.AccessToken{ClientID: strings.Repeat("a", maxIdentityValue)}, map[string]string{headerClientID: strings.Repeat("a", maxIdentityValue)}, ""},
+		{"nil", nil, nil, "no verified token"},
+		{"CRLF in subject", &mcpauth.AccessToken{ClientID: "app", Subject: "alice\r\nX-MCPAuth-Client-ID: admin"}, nil, headerSubject},
+		{"non-ASCII client", &mcpauth.AccessToken{ClientID: "appé", Subject: "bob"}, nil, headerClientID},
+		{"NUL", &mcpauth.AccessToken{ClientID: "a\x00b"}, nil, headerClientID},
+		{"tab in issuer", &mcpauth.AccessToken{ClientID: "app", Issuer: "x\ty"}, nil, headerIssuer},
+		{"DEL", &mcpauth.AccessToken{ClientID: "app\x7f"}, nil, headerClientID},
+		{"leading space", &mcpauth.AccessToken{ClientID: " app"}, nil, headerClientID},
+		{"trailing space", &mcpauth.AccessToken{ClientID: "app", Subject: "bob "}, nil, headerSubject},
+		{"huge", &mcpauth.AccessToken{ClientID: strings.Repeat("a", maxIdentityValue+1)}, nil, headerClientID},
+		{"scope with a space reads as two", &mcpauth.AccessToken{ClientID: "app", Scopes: []string{"read", "write admin"}}, nil, headerScopes},
+		{"scope with a quote", &mcpauth.AccessToken{ClientID: "app", Scopes: []string{`q"`}}, nil, headerScopes},
+		{"non-ASCII scope", &mcpauth.AccessToken{ClientID: "app", Scopes: []string{"é"}}, nil, headerScopes},
+		{"empty scope", &mcpauth.AccessToken{ClientID: "app", Scopes: []string{"a", ""}}, nil, headerScopes},
+		{"too many scopes", &mcpauth.AccessToken{ClientID: "app", Scopes: slices.Repeat([]string{"scope"}, maxIdentityValue/5)}, nil, headerScopes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, dropped := identityHeaders(tt.at)
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) || !slices.Equal(dropped, tt.wantDropped) {
-				t.Errorf("got %v dropped %v, want %v dropped %v", got, dropped, tt.want, tt.wantDropped)
+			got, err := identityHeaders(tt.at)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || got != nil {
+					t.Errorf("got %v, %v; want an error naming %s", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %v, %v; want %v", got, err, tt.want)
 			}
 		})
 	}

@@ -117,7 +117,13 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	// checkBaseURL allows only path characters that need no escaping.
 	resourcePath := res.Path()
 
-	authn := middleware.New(st.verifier, append([]middleware.Option{
+	verifier := st.verifier
+	if cfg.command == "proxy" {
+		// A token whose identity the identity headers cannot carry is
+		// refused, never forwarded with an incomplete identity.
+		verifier = forwardableIdentity{st.verifier}
+	}
+	authn := middleware.New(verifier, append([]middleware.Option{
 		res.MiddlewareOption(),
 		middleware.WithCORSPreflight(),
 		middleware.WithLogger(logger),
@@ -125,7 +131,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	}, policyOptions(cfg.policy, required)...)...)
 	var endpoint http.Handler
 	if cfg.command == "proxy" {
-		endpoint = newProxy(cfg.upstream, resourcePath, logger)
+		endpoint = newProxy(cfg.upstream, resourcePath, cfg.trustedProxies, logger)
 	} else {
 		endpoint = newMCPHandler(logger, cfg.baseURL != "" && !isLoopbackHost(hostnameOf(cfg.baseURL)))
 	}
