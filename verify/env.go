@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/mcpauth/mcpauth"
 )
 
 // Environment variable prefixes understood by [SettingsFromEnv].
@@ -42,6 +43,7 @@ type rawEnv struct {
 	InsecureHTTPJWKS string `env:"INSECURE_ALLOW_HTTP_JWKS"`
 	CacheSize        string `env:"CACHE_SIZE"`
 	CacheMaxAge      string `env:"CACHE_MAX_AGE"`
+	ProvidersFile    string `env:"PROVIDERS_FILE"`
 }
 
 // EnvVariables returns the names SettingsFromEnv reads for prefix, in a
@@ -75,6 +77,7 @@ func EnvVariables(prefix string) []string {
 //	INSECURE_ALLOW_HTTP_JWKS true to allow a plain-http JWKS on a non-loopback host
 //	CACHE_SIZE               verified-token cache entries (unset: no cache)
 //	CACHE_MAX_AGE            Go duration a cached token is served at most (default 5m)
+//	PROVIDERS_FILE           JSON file of further providers (see LoadProviders)
 //
 // List variables also accept a JSON array (FastMCP's form). Use [EnvPrefix]
 // or [FastMCPEnvPrefix]. An unknown variable with the prefix (a typo) or a
@@ -126,6 +129,12 @@ func SettingsFromMap(prefix string, vars map[string]string) (Settings, error) {
 		InsecureAllowHTTPJWKS:  p.boolean("INSECURE_ALLOW_HTTP_JWKS", r.InsecureHTTPJWKS),
 		CacheSize:              int(p.integer("CACHE_SIZE", r.CacheSize)),
 		CacheMaxAge:            p.duration("CACHE_MAX_AGE", r.CacheMaxAge, false),
+	}
+	if path := strings.TrimSpace(r.ProvidersFile); path != "" && p.err == nil {
+		var err error
+		if s.Providers, err = LoadProviders(path); err != nil {
+			p.fail("PROVIDERS_FILE", "%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": "))
+		}
 	}
 	if p.err != nil {
 		return Settings{}, p.err

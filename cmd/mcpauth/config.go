@@ -47,9 +47,10 @@ const defaultAddr = "127.0.0.1:8080"
 type verifierMode int
 
 const (
-	modeDemo   verifierMode = iota // ephemeral key, served and verified locally
-	modeJWT                        // MCPAUTH_JWT_PUBLIC_KEY or MCPAUTH_JWT_JWKS_URI
-	modeStatic                     // MCPAUTH_STATIC_TOKENS_FILE
+	modeDemo          verifierMode = iota // ephemeral key, served and verified locally
+	modeJWT                               // MCPAUTH_JWT_PUBLIC_KEY or MCPAUTH_JWT_JWKS_URI
+	modeStatic                            // MCPAUTH_STATIC_TOKENS_FILE
+	modeIntrospection                     // MCPAUTH_INTROSPECTION_* without a JWT key source
 )
 
 func (m verifierMode) String() string {
@@ -58,6 +59,8 @@ func (m verifierMode) String() string {
 		return "jwt"
 	case modeStatic:
 		return "static"
+	case modeIntrospection:
+		return "introspection"
 	default:
 		return "demo"
 	}
@@ -65,14 +68,15 @@ func (m verifierMode) String() string {
 
 // serverConfig is the validated configuration of serve or proxy.
 type serverConfig struct {
-	command      string // "serve" or "proxy"
-	addr         string
-	baseURL      string // MCPAUTH_JWT_BASE_URL without trailing slash; "" for the listen address
-	settings     verify.Settings
-	mode         verifierMode
-	staticTokens map[string]static.Token
-	authServers  []string // MCPAUTH_AUTHORIZATION_SERVERS; nil means the issuers
-	upstream     *url.URL // proxy only
+	command       string // "serve" or "proxy"
+	addr          string
+	baseURL       string // MCPAUTH_JWT_BASE_URL without trailing slash; "" for the listen address
+	settings      verify.Settings
+	mode          verifierMode
+	staticTokens  map[string]static.Token
+	introspection *introspectionSettings // nil unless MCPAUTH_INTROSPECTION_* are set; with modeJWT, a chain
+	authServers   []string               // MCPAUTH_AUTHORIZATION_SERVERS; nil means the issuers
+	upstream      *url.URL               // proxy only
 	// trustedProxies are the gateways whose forwarding headers the proxy
 	// keeps (MCPAUTH_TRUSTED_PROXIES); proxy only.
 	trustedProxies []netip.Prefix
@@ -118,6 +122,9 @@ func parseServerConfig(command string, args []string, e env) (cfg *serverConfig,
 		return nil, e.failf(exitUsage, "%s takes no arguments", command), true
 	}
 	vars, err := withFastMCPSettings(e.withPrefix(envOwnPrefix), e.withPrefix(verify.FastMCPEnvPrefix))
+	if err == nil {
+		vars, err = withFastMCPIntrospection(vars, e.withPrefix(fastMCPIntrospectionPrefix))
+	}
 	if err != nil {
 		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": ")), true
 	}
@@ -175,7 +182,7 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	slices.Sort(names)
 	for _, k := range names {
 		switch {
-		case strings.HasPrefix(k, verify.EnvPrefix) || slices.Contains(known, k):
+		case strings.HasPrefix(k, verify.EnvPrefix) || strings.HasPrefix(k, envIntrospectionPrefix) || slices.Contains(known, k):
 		case k == envUpstream || k == envTrustedProxies:
 			return nil, configErrorf("%s is read only by mcpauth proxy; unset it for mcpauth %s", k, command)
 		default:
@@ -197,6 +204,9 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	}
 	cfg.settings = s
 	if cfg.policy, err = policyFromEnv(get); err != nil {
+		return nil, err
+	}
+	if cfg.introspection, err = introspectionFromEnv(vars); err != nil {
 		return nil, err
 	}
 
@@ -238,8 +248,10 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	staticFile := get(envStaticTokens)
 	// An issuer alone selects JWT verification too: the JWK Set URL is then
 	// discovered from the issuer's metadata (verify.NewJWTVerifier).
-	hasKey := s.PublicKey != "" || s.JWKSURI != "" || len(s.Issuers) > 0
+	hasKey := hasJWTKeySource(s)
 	switch {
+	case staticFile != "" && cfg.introspection != nil:
+		return nil, configErrorf("%s and %s* are mutually exclusive; set one", envStaticTokens, envIntrospectionPrefix)
 	case staticFile != "" && hasKey:
 		return nil, configErrorf("%s and the JWT key settings (%s, %s) are mutually exclusive; set one", envStaticTokens, envPublicKey, envJWKSURI)
 	case staticFile != "":
@@ -256,19 +268,24 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 		}
 		cfg.mode, cfg.staticTokens = modeStatic, tokens
 	case hasKey:
-		if len(s.Issuers) == 0 {
+		if len(s.Issuers) == 0 && (s.PublicKey != "" || s.JWKSURI != "") {
 			return nil, configErrorf("%s is required with %s or %s", envIssuer, envJWKSURI, envPublicKey)
 		}
 		if cfg.authServers == nil {
-			for _, iss := range s.Issuers {
+			for _, iss := range advertisedIssuers(s, cfg.introspection) {
 				if err := checkPublicURL(envIssuer, iss); err != nil {
 					return nil, configErrorf("%s %q cannot be advertised as an authorization server (not an http or https URL); set %s", envIssuer, iss, envAuthServers)
 				}
 			}
 		}
 		cfg.mode = modeJWT
+	case cfg.introspection != nil:
+		if err := checkIntrospectionAdvertised(cfg); err != nil {
+			return nil, err
+		}
+		cfg.mode = modeIntrospection
 	case command == "proxy":
-		return nil, configErrorf("no verifier configured: set %s (or %s) and %s, or %s", envJWKSURI, envPublicKey, envIssuer, envStaticTokens)
+		return nil, configErrorf("no verifier configured: set %s (or %s) and %s, %s, or %s", envJWKSURI, envPublicKey, envIssuer, envIntrospectionURL, envStaticTokens)
 	default:
 		if err := checkDemoVariables(set); err != nil {
 			return nil, err
@@ -342,6 +359,8 @@ func envHelp(command string) string {
 	row(verify.EnvPrefix+"INSECURE_ALLOW_HTTP_JWKS", "true to allow a plain-http JWKS on a non-loopback host")
 	row(verify.EnvPrefix+"CACHE_SIZE", "verified-token cache entries (default: no cache)")
 	row(verify.EnvPrefix+"CACHE_MAX_AGE", "how long a cached token is served at most, Go duration (default 5m)")
+	row(verify.EnvPrefix+"PROVIDERS_FILE", "JSON array of further issuers {issuer, jwks_uri, public_key, audiences, algorithms, required_scopes}")
+	b.WriteString(introspectionHelp())
 	if command == "proxy" {
 		b.WriteString(proxyHeadersHelp)
 	}

@@ -9,8 +9,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/chain"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/resource"
@@ -65,6 +67,19 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 			return nil, configErrorf("%s: %v", envStaticTokens, err)
 		}
 		st.verifier = v
+	case modeIntrospection:
+		s := cfg.settings
+		if len(s.Audiences) == 0 {
+			s.Audiences = []string{st.resource}
+		}
+		iv, err := newIntrospectionVerifier(cfg.introspection, s, introspectionOptions(cfg, logger)...)
+		if err != nil {
+			return nil, err
+		}
+		st.verifier = iv
+		if authServers == nil {
+			authServers = []string{iv.Issuer()}
+		}
 	case modeJWT, modeDemo:
 		s := cfg.settings
 		if cfg.mode == modeDemo {
@@ -90,6 +105,20 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		st.verifier, st.closeFn = v, func() { v.Close() }
 		if authServers == nil {
 			authServers = v.Issuers() // every provider's issuer
+		}
+		if cfg.introspection != nil {
+			iv, err := newIntrospectionVerifier(cfg.introspection, s, introspectionOptions(cfg, logger)...)
+			if err != nil {
+				v.Close()
+				return nil, err
+			}
+			if st.verifier, err = chainWithIntrospection(v, iv, chain.WithLogger(logger)); err != nil {
+				v.Close()
+				return nil, err
+			}
+			if iss := iv.Issuer(); cfg.authServers == nil && iss != "" && !slices.Contains(authServers, iss) {
+				authServers = append(authServers, iss)
+			}
 		}
 		if st.demo != nil {
 			if st.demo.token, err = st.demo.mint(); err != nil {

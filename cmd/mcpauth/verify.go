@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/chain"
+	"github.com/mcpauth/mcpauth/introspect"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -51,17 +53,25 @@ func runVerify(args []string, e env) int {
 	if err != nil {
 		return e.failf(exitUsage, "%v", err)
 	}
+	ivars, err := withFastMCPIntrospection(e.withPrefix(envIntrospectionPrefix), e.withPrefix(fastMCPIntrospectionPrefix))
+	var is *introspectionSettings
+	if err == nil {
+		is, err = introspectionFromEnv(ivars)
+	}
+	if err != nil {
+		return e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": "))
+	}
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	v, err := verify.NewJWTVerifier(settings, verify.WithLogger(logger), verify.WithContext(ctx))
+	v, closeFn, err := verifierFor(ctx, settings, is, logger)
 	if err != nil {
-		return e.failf(exitUsage, "%v", err)
+		return e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": "))
 	}
-	defer v.Close()
+	defer closeFn()
 
 	at, err := v.VerifyToken(ctx, token)
 	if err != nil {
@@ -88,4 +98,34 @@ func exitCodeFor(err error) int {
 	default:
 		return exitInvalid
 	}
+}
+
+// verifierFor builds the verifier of mcpauth verify: the JWT verifier,
+// the introspection verifier when no JWT key source is set, or both in a
+// chain.
+func verifierFor(ctx context.Context, s verify.Settings, is *introspectionSettings, logger *slog.Logger) (mcpauth.TokenVerifier, func(), error) {
+	var iv *introspect.Verifier
+	if is != nil {
+		var err error
+		if iv, err = newIntrospectionVerifier(is, s, introspect.WithLogger(logger)); err != nil {
+			return nil, nil, err
+		}
+		if !hasJWTKeySource(s) {
+			return iv, func() {}, nil
+		}
+	}
+	v, err := verify.NewJWTVerifier(s, verify.WithLogger(logger), verify.WithContext(ctx))
+	if err != nil {
+		return nil, nil, err
+	}
+	closeFn := func() { v.Close() }
+	if iv == nil {
+		return v, closeFn, nil
+	}
+	c, err := chainWithIntrospection(v, iv, chain.WithLogger(logger))
+	if err != nil {
+		closeFn()
+		return nil, nil, err
+	}
+	return c, closeFn, nil
 }
