@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -57,20 +55,8 @@ var (
 // the connection yields until it is closed or quiet for a second.
 func rawExchange(t *testing.T, hostPort, request string, tunnel []byte) (resp *http.Response, body, after string) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", hostPort, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, br, resp := sendRaw(t, hostPort, request)
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	if _, err := io.WriteString(c, request); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
-	resp, err = http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("reading the response: %v", err)
-	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		b, _ := io.ReadAll(resp.Body)
 		body = string(b)

@@ -123,6 +123,7 @@ func startHypercorn(u *externalUpstream) error {
 	u.cmd = exec.Command(bin, "--bind", "fd://3", "--workers", "1", "asgi_app:app")
 	u.cmd.Dir = upstreamsDir
 	u.cmd.ExtraFiles = []*os.File{f}
+	dieWithTests(u.cmd)
 	u.cmd.Stdout, u.cmd.Stderr = u.logs, u.logs
 	if err := u.cmd.Start(); err != nil {
 		return fmt.Errorf("starting hypercorn: %w", err)
@@ -238,6 +239,7 @@ func startTomcat(u *externalUpstream) error {
 		"org.apache.catalina.startup.Bootstrap", "start")
 	u.cmd.Dir = base
 	u.cmd.Stdout = u.logs
+	dieWithTests(u.cmd)
 	stderr, err := u.cmd.StderrPipe()
 	if err != nil {
 		return err
@@ -286,24 +288,35 @@ func tomcatArea(t *testing.T, base, rawPath string) string {
 // cleaning) and returns the status and body.
 func rawGet(t *testing.T, hostPort, rawPath, token string) (int, string) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", hostPort, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
 	req := "GET " + rawPath + " HTTP/1.1\r\nHost: " + hostPort + "\r\nConnection: close\r\n"
 	if token != "" {
 		req += "Authorization: Bearer " + token + "\r\n"
 	}
-	if _, err := io.WriteString(c, req+"\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("GET %s: %v", rawPath, err)
-	}
-	defer resp.Body.Close()
+	c, _, resp := sendRaw(t, hostPort, req+"\r\n")
+	defer c.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// sendRaw sends request as it is on a new connection and reads the
+// response head; br holds what the connection sent after it. The caller
+// closes the connection.
+func sendRaw(t *testing.T, hostPort, request string) (c net.Conn, br *bufio.Reader, resp *http.Response) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", hostPort, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err = io.WriteString(c, request); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	br = bufio.NewReader(c)
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		c.Close()
+		t.Fatalf("%q: reading the response: %v", strings.SplitN(request, "\r\n", 2)[0], err)
+	}
+	return c, br, resp
 }
