@@ -186,6 +186,8 @@ func TestAttackTokensHTTP(t *testing.T) {
 	servers := map[attacks.Variant]*attackServer{
 		attacks.PEM:  newAttackServer(t, f, attacks.PEM),
 		attacks.JWKS: newAttackServer(t, f, attacks.JWKS),
+
+		attacks.Providers: newAttackServer(t, f, attacks.Providers),
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {

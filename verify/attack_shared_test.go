@@ -18,7 +18,7 @@ import (
 func TestAttackTokens(t *testing.T) {
 	f, cases := attacks.Cases(t)
 	verifiers := map[attacks.Variant]*verify.JWTVerifier{}
-	for _, variant := range []attacks.Variant{attacks.PEM, attacks.JWKS} {
+	for _, variant := range []attacks.Variant{attacks.PEM, attacks.JWKS, attacks.Providers} {
 		v, err := verify.NewJWTVerifier(f.Settings(variant), verify.WithClock(func() time.Time { return f.Now }))
 		if err != nil {
 			t.Fatalf("%s: %v", variant, err)

@@ -461,6 +461,7 @@ func Cases(tb testing.TB) (*Fixture, []Case) {
 		outcome("scp array grants the scope", PEM, withClaims(map[string]any{"scope": nil, "scp": []string{"read"}}), ""),
 		outcome("scope takes precedence over scp", PEM, withClaims(map[string]any{"scope": "write", "scp": []string{"read"}}), mcpauth.ReasonInsufficientScope),
 	)
+	add(providerCases(tb, f)...)
 	return f, cases
 }
 

@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -26,6 +28,10 @@ const (
 	// JWKS is a verifier configured with the fixture's JWK Set URL
 	// (Settings.JWKSURI), served on loopback by a testkeys.JWKSServer.
 	JWKS Variant = "jwks"
+	// Providers is a verifier with two providers: Issuer with the RSA key
+	// as a PEM block, and SecondIssuer with the EC key as a PEM block
+	// (Settings.Providers; MCPAUTH_JWT_PROVIDERS_FILE for the CLI).
+	Providers Variant = "providers"
 )
 
 // Identifiers of the fixture. Tokens are issued by Issuer for Audience.
@@ -35,6 +41,9 @@ const (
 	// RequiredScope is required by every verifier of the fixture; valid
 	// tokens grant "read write".
 	RequiredScope = "read"
+	// SecondIssuer is the second provider of the Providers variant; its
+	// tokens are signed by the EC key.
+	SecondIssuer = "https://second-issuer.example.com"
 )
 
 // Fixture holds what the cases assume: the trusted keys, the attacker's
@@ -69,6 +78,9 @@ type Fixture struct {
 
 	// Valid is a token every variant accepts (signed by RSA, with kid).
 	Valid string
+
+	// providersFile is the providers file of the Providers variant.
+	providersFile string
 }
 
 // Settings returns the verifier settings of variant v. The caller owns the
@@ -84,6 +96,9 @@ func (f *Fixture) Settings(v Variant) verify.Settings {
 		s.PublicKey = f.RSA.PublicKeyPEM()
 	case JWKS:
 		s.JWKSURI = f.JWKSServer.URL()
+	case Providers:
+		s.PublicKey = f.RSA.PublicKeyPEM()
+		s.Providers = []verify.Provider{{Issuer: SecondIssuer, PublicKey: f.EC.PublicKeyPEM()}}
 	default:
 		panic("attacks: unknown variant " + string(v))
 	}
@@ -103,6 +118,8 @@ func (f *Fixture) Env(v Variant) []string {
 		env = append(env, verify.EnvPrefix+"PUBLIC_KEY="+f.RSA.PublicKeyPEM())
 	case JWKS:
 		env = append(env, verify.EnvPrefix+"JWKS_URI="+f.JWKSServer.URL())
+	case Providers:
+		env = append(env, verify.EnvPrefix+"PUBLIC_KEY="+f.RSA.PublicKeyPEM(), verify.EnvPrefix+"PROVIDERS_FILE="+f.providersFile)
 	default:
 		panic("attacks: unknown variant " + string(v))
 	}
@@ -130,6 +147,14 @@ func newFixture(tb testing.TB) *Fixture {
 	f.JWKSServer = testkeys.NewJWKSServer(tb)
 	f.JWKSServer.SetDocument(doc)
 	f.Valid = f.mint(tb, f.RSA, nil, nil)
+	providers, err := json.Marshal([]map[string]string{{"issuer": SecondIssuer, "public_key": f.EC.PublicKeyPEM()}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.providersFile = filepath.Join(tb.TempDir(), "providers.json")
+	if err := os.WriteFile(f.providersFile, providers, 0o600); err != nil {
+		tb.Fatal(err)
+	}
 	return f
 }
 
