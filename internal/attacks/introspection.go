@@ -126,7 +126,9 @@ func IntrospectionCases(tb testing.TB) (*IntrospectionFixture, []Case) {
 	add(outcome("introspection: scope separated by a tab", Introspection, "", mcpauth.ReasonBadClaims),
 		active(func(m map[string]any) { m["scope"] = "read\twrite" }))
 	add(outcome("introspection: sender-constrained token as bearer", Introspection, "", mcpauth.ReasonBadClaims),
-		active(func(m map[string]any) { m["cnf"] = map[string]string{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"} }))
+		active(func(m map[string]any) {
+			m["cnf"] = map[string]string{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
+		}))
 	add(outcome("introspection: required scope missing", Introspection, "", mcpauth.ReasonInsufficientScope),
 		active(func(m map[string]any) { m["scope"] = "write" }))
 	add(unavailable("introspection: duplicate active member", ""),
