@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -114,37 +113,74 @@ func (c *config) checkPolicy(r *http.Request, at *mcpauth.AccessToken) policy.De
 	if r.ContentLength > limit {
 		return p.CheckOversized(r.Header)
 	}
-	size := r.ContentLength
-	if size < 0 || size > 64<<10 {
-		size = 512 // unknown or large: grow as the bytes arrive
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
-	_, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
-	b := buf.Bytes()
-	if err != nil {
+	b, over, err := readCapped(r.Body, r.ContentLength, limit)
+	rb := &restoredBody{b: b, body: r.Body}
+	r.Body = rb
+	switch {
+	case err != nil:
 		// What was read cannot be passed on as the client sent it.
-		r.Body = restoredBody{Reader: io.MultiReader(bytes.NewReader(b), errReader{err}), body: r.Body}
+		rb.err = err
 		return p.CheckUnreadable()
-	}
-	if int64(len(b)) > limit {
-		r.Body = restoredBody{Reader: io.MultiReader(bytes.NewReader(b), r.Body), body: r.Body}
+	case over:
+		rb.rest = true
 		return p.CheckOversized(r.Header)
 	}
-	r.Body = restoredBody{Reader: bytes.NewReader(b), body: r.Body}
 	return p.Check(b, r.Header, at.Scopes)
 }
 
+// readCapped reads body to its end, or until it has more than limit bytes
+// (over). size is the announced length, or -1.
+func readCapped(body io.Reader, size, limit int64) (b []byte, over bool, err error) {
+	switch {
+	case size < 0:
+		size = 512 // unknown: grow as the bytes arrive
+	case size > 64<<10:
+		size = 64 << 10 // large: do not trust the announcement with memory
+	}
+	b = make([]byte, 0, size+1) // one spare byte to see the end
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return b, true, nil
+		}
+		switch {
+		case err == io.EOF:
+			return b, false, nil
+		case err != nil:
+			return b, false, err
+		}
+	}
+}
+
 // restoredBody is the request body after the policy read it: the bytes
-// read, then whatever was not, closing the original.
+// read, then (rest) whatever was not, or err; Close closes the original.
 type restoredBody struct {
-	io.Reader
+	b    []byte
+	off  int
+	rest bool  // the original body continues after b
+	err  error // returned after b
 	body io.ReadCloser
 }
 
+// Read implements io.Reader.
+func (rb *restoredBody) Read(p []byte) (int, error) {
+	if rb.off < len(rb.b) {
+		n := copy(p, rb.b[rb.off:])
+		rb.off += n
+		return n, nil
+	}
+	switch {
+	case rb.err != nil:
+		return 0, rb.err
+	case rb.rest:
+		return rb.body.Read(p)
+	}
+	return 0, io.EOF
+}
+
 // Close closes the original body.
-func (b restoredBody) Close() error { return b.body.Close() }
-
-// errReader returns err once the bytes before it are read.
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+func (rb *restoredBody) Close() error { return rb.body.Close() }

@@ -108,7 +108,6 @@ func (p *Policy) Check(b []byte, h http.Header, granted []string) Decision {
 		return Decision{}
 	}
 	var parsed body
-	parsed.messages = parsed.small[:0]
 	if err := parseBody(b, &parsed); err != nil {
 		if p.needsBody || headers {
 			return refuse(http.StatusBadRequest, ReasonInvalidBody, err, CodeParseError, msgParse, nil)
@@ -123,14 +122,13 @@ func (p *Policy) Check(b []byte, h http.Header, granted []string) Decision {
 	if !p.needsBody {
 		return Decision{}
 	}
-	var need []string
-	denied := false
-	for i := range parsed.messages {
-		var v verdict
-		need, v = p.required(&parsed.messages[i], need)
+	denied, missing := false, false
+	for i := 0; i < parsed.len(); i++ {
+		m := parsed.at(i)
+		ms, ts, v := p.required(m)
 		switch v {
 		case verdictInvalid:
-			err := parsed.messages[i].badMember
+			err := m.badMember
 			if err == nil {
 				err = errMissingTarget
 			}
@@ -138,18 +136,31 @@ func (p *Policy) Check(b []byte, h http.Header, granted []string) Decision {
 		case verdictDenied:
 			denied = true
 		}
+		missing = missing || !p.grantsAll(granted, ms) || !p.grantsAll(granted, ts)
 	}
-	if denied {
+	switch {
+	case denied:
 		return refuse(http.StatusForbidden, ReasonDenied, errDenied, CodeForbidden, msgDenied, &parsed, b)
-	}
-	for _, s := range need {
-		if !p.grantsOne(granted, s) {
-			d := refuse(http.StatusForbidden, mcpauth.ReasonInsufficientScope, errInsufficient, CodeForbidden, msgInsufficient, &parsed, b)
-			d.Scopes = need
-			return d
+	case missing:
+		d := refuse(http.StatusForbidden, mcpauth.ReasonInsufficientScope, errInsufficient, CodeForbidden, msgInsufficient, &parsed, b)
+		// Every scope any message needs, so that one step-up is enough.
+		for i := 0; i < parsed.len(); i++ {
+			ms, ts, _ := p.required(parsed.at(i))
+			d.Scopes = union(union(d.Scopes, ms...), ts...)
 		}
+		return d
 	}
 	return Decision{}
+}
+
+// grantsAll reports whether granted has every one of scopes (normalised).
+func (p *Policy) grantsAll(granted, scopes []string) bool {
+	for _, s := range scopes {
+		if !p.grantsOne(granted, s) {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckOversized decides on a request whose body is larger than
@@ -176,8 +187,8 @@ func refuse(status int, reason mcpauth.Reason, err error, code int, msg string, 
 	d := Decision{Status: status, Reason: reason, Err: err, code: code, message: msg}
 	if parsed != nil {
 		d.batch = parsed.batch
-		for i := range parsed.messages {
-			if m := &parsed.messages[i]; m.hasID {
+		for i := 0; i < parsed.len(); i++ {
+			if m := parsed.at(i); m.hasID {
 				d.ids = append(d.ids, b[0][m.id.start:m.id.end])
 			}
 		}

@@ -71,7 +71,7 @@ func checkHeaders(h http.Header, b *body) error {
 	if !hasMethod && !hasName {
 		return nil
 	}
-	if len(methods) > 1 || len(names) > 1 || b.other || len(b.messages) == 0 {
+	if len(methods) > 1 || len(names) > 1 || b.other || b.len() == 0 {
 		return errHeaderMismatch
 	}
 	var name string
@@ -81,23 +81,23 @@ func checkHeaders(h http.Header, b *body) error {
 			return errHeaderMismatch
 		}
 	}
-	for i := range b.messages {
-		m := &b.messages[i]
-		if hasMethod && (!m.hasMethod || m.badMember == errMethodType || m.method != strings.Trim(methods[0], " \t")) {
+	for i := 0; i < b.len(); i++ {
+		m := b.at(i)
+		if hasMethod && (!m.hasMethod || m.badMember == errMethodType || string(m.method) != strings.Trim(methods[0], " \t")) {
 			return errHeaderMismatch
 		}
 		if !hasName {
 			continue
 		}
-		var target string
+		var target []byte
 		var ok bool
-		switch m.method {
+		switch string(m.method) {
 		case MethodToolsCall, MethodPromptsGet:
 			target, ok = m.name, m.hasName
 		case MethodResourcesRead:
 			target, ok = m.uri, m.hasURI
 		}
-		if !ok || m.badMember != nil || target != name {
+		if !ok || m.badMember != nil || string(target) != name {
 			return errHeaderMismatch
 		}
 	}

@@ -1,8 +1,8 @@
 package policy
 
 import (
+	"bytes"
 	"errors"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -27,33 +27,64 @@ var (
 	errNameType    = errors.New("params.name or params.uri is not a string")
 )
 
-// message is what the policy reads from one JSON-RPC message. Spans index
-// the body; nothing is copied unless it had escapes.
+// message is what the policy reads from one JSON-RPC message. Strings
+// without escapes share the body's memory; nothing is copied unless it had
+// escapes.
 type message struct {
 	hasMethod bool
-	method    string // decoded
+	method    []byte // decoded
 	hasID     bool
 	id        span // raw JSON of the id, when hasID
 	hasParams bool
 	paramsObj bool // params is an object
 	hasName   bool
-	name      string // params.name, decoded
+	name      []byte // params.name, decoded
 	hasURI    bool
-	uri       string // params.uri, decoded
+	uri       []byte // params.uri, decoded
 	badMember error  // a decision member of the wrong type; reported when the policy needs it
 }
 
 // span is a half-open byte range of the body.
 type span struct{ start, end int }
 
-// body is a strictly parsed request body.
+// body is a strictly parsed request body: the objects at the top level or
+// in the top-level array. A single message is held without allocating.
 type body struct {
-	batch    bool
-	messages []message // objects at the top level or in the top-level array
+	batch bool
 	// other reports top-level values that are not objects (or array
 	// elements that are not objects): not JSON-RPC messages.
-	other bool
-	small [2]message // backing store of messages for small bodies
+	other  bool
+	one    message // the message of a body that is not a batch
+	hasOne bool
+	many   []message // the messages of a batch
+}
+
+// add appends a message.
+func (b *body) add(m message) {
+	if b.batch {
+		b.many = append(b.many, m)
+		return
+	}
+	b.one, b.hasOne = m, true
+}
+
+// len returns the number of messages.
+func (b *body) len() int {
+	if b.batch {
+		return len(b.many)
+	}
+	if b.hasOne {
+		return 1
+	}
+	return 0
+}
+
+// at returns message i.
+func (b *body) at(i int) *message {
+	if b.batch {
+		return &b.many[i]
+	}
+	return &b.one
 }
 
 // reader is a strict, allocation-light JSON reader. It accepts exactly RFC
@@ -64,7 +95,6 @@ type reader struct {
 	b     []byte
 	i     int
 	depth int
-	scr   []byte // scratch for decoding escaped strings
 }
 
 // parseBody reads a whole request body.
@@ -80,7 +110,7 @@ func parseBody(b []byte, dst *body) error {
 		if err != nil {
 			return err
 		}
-		dst.messages = append(dst.messages, m)
+		dst.add(m)
 	case '[':
 		dst.batch = true
 		r.i++
@@ -96,7 +126,7 @@ func parseBody(b []byte, dst *body) error {
 					if err != nil {
 						return err
 					}
-					dst.messages = append(dst.messages, m)
+					dst.add(m)
 				} else {
 					dst.other = true
 					if err := r.value(); err != nil {
@@ -169,11 +199,11 @@ func (r *reader) message() (message, error) {
 				m.badMember = errMethodType
 				return r.value()
 			}
-			s, err := r.decodedString()
+			s, err := r.decodedBytes()
 			if err != nil {
 				return err
 			}
-			if strings.IndexByte(s, 0) >= 0 {
+			if bytes.IndexByte(s, 0) >= 0 {
 				return errNUL
 			}
 			m.method = s
@@ -206,11 +236,11 @@ func (r *reader) message() (message, error) {
 					}
 					return r.value()
 				}
-				s, err := r.decodedString()
+				s, err := r.decodedBytes()
 				if err != nil {
 					return err
 				}
-				if strings.IndexByte(s, 0) >= 0 {
+				if bytes.IndexByte(s, 0) >= 0 {
 					return errNUL
 				}
 				if isName {
@@ -277,11 +307,9 @@ func (r *reader) object(member func(name []byte, exact bool) error) error {
 		n := memberName{name: r.b[start : r.i-1], plain: plain}
 		if !plain {
 			r.i = start - 1
-			s, err := r.decodedString()
-			if err != nil {
+			if n.name, err = r.decodedBytes(); err != nil {
 				return err
 			}
-			n.name = []byte(s)
 		}
 		// Duplicate and case-variant detection.
 		if seen == nil && len(names) < len(small) {
@@ -537,25 +565,25 @@ func (r *reader) hex4() (rune, bool) {
 	return v, true
 }
 
-// decodedString reads the string at r.i and returns its decoded value.
-func (r *reader) decodedString() (string, error) {
+// decodedBytes reads the string at r.i and returns its decoded value: the
+// body's own bytes when the string has no escapes, else a new copy.
+func (r *reader) decodedBytes() ([]byte, error) {
 	start := r.i + 1
-	plain, err := r.skipString()
-	if err != nil {
-		return "", err
+	if _, err := r.skipString(); err != nil {
+		return nil, err
 	}
-	if plain {
-		return string(r.b[start : r.i-1]), nil
+	end := r.i - 1
+	if bytes.IndexByte(r.b[start:end], '\\') < 0 {
+		return r.b[start:end:end], nil
 	}
-	end := r.i
 	r.i = start
-	out := r.scr[:0]
-	for r.i < end-1 {
+	out := make([]byte, 0, end-start)
+	for r.i < end {
 		c := r.b[r.i]
 		if c == '\\' {
 			rn, err := r.escape()
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			out = utf8.AppendRune(out, rn)
 			continue
@@ -563,9 +591,8 @@ func (r *reader) decodedString() (string, error) {
 		out = append(out, c)
 		r.i++
 	}
-	r.i = end
-	r.scr = out
-	return string(out), nil
+	r.i = end + 1
+	return out, nil
 }
 
 // foldEqual reports whether a and b are equal under Unicode simple case

@@ -40,10 +40,11 @@ func TestParseBodyReadsMessages(t *testing.T) {
 			if err := parseBody([]byte(tt.in), &b); err != nil {
 				t.Fatalf("parseBody: %v", err)
 			}
-			if b.batch != tt.batch || b.other != tt.other || len(b.messages) != len(tt.method) {
-				t.Fatalf("batch %v other %v messages %d; want %v %v %d", b.batch, b.other, len(b.messages), tt.batch, tt.other, len(tt.method))
+			if b.batch != tt.batch || b.other != tt.other || b.len() != len(tt.method) {
+				t.Fatalf("batch %v other %v messages %d; want %v %v %d", b.batch, b.other, b.len(), tt.batch, tt.other, len(tt.method))
 			}
-			for i, m := range b.messages {
+			for i := 0; i < b.len(); i++ {
+				m := b.at(i)
 				target := m.name
 				if m.hasURI {
 					target = m.uri
@@ -52,7 +53,7 @@ func TestParseBodyReadsMessages(t *testing.T) {
 				if m.hasID {
 					id = tt.in[m.id.start:m.id.end]
 				}
-				if m.method != tt.method[i] || target != tt.target[i] || id != tt.ids[i] {
+				if string(m.method) != tt.method[i] || string(target) != tt.target[i] || id != tt.ids[i] {
 					t.Errorf("message %d: method %q target %q id %q; want %q %q %q", i, m.method, target, id, tt.method[i], tt.target[i], tt.ids[i])
 				}
 			}
@@ -143,7 +144,7 @@ func TestParseBodyMarksWrongTypes(t *testing.T) {
 		if err := parseBody([]byte(in), &b); err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
-		if got := b.messages[0].badMember; got != want {
+		if got := b.at(0).badMember; got != want {
 			t.Errorf("%s: badMember %v, want %v", in, got, want)
 		}
 	}

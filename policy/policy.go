@@ -346,15 +346,15 @@ func (p *Policy) Scopes() []string { return slices.Clone(p.scopes) }
 // other methods. ok is false when the operation is refused whatever the
 // scopes ([WithDenyUnlisted]) or the resource URI is ambiguous.
 func (p *Policy) Required(method, name string) (scopes []string, ok bool) {
-	m := message{hasMethod: true, method: method}
+	m := message{hasMethod: true, method: []byte(method)}
 	switch method {
 	case MethodToolsCall, MethodPromptsGet:
-		m.hasName, m.name = true, name
+		m.hasName, m.name = true, []byte(name)
 	case MethodResourcesRead, MethodResourcesSubscribe:
-		m.hasURI, m.uri = true, name
+		m.hasURI, m.uri = true, []byte(name)
 	}
-	s, v := p.required(&m, nil)
-	return slices.Clone(s), v == verdictOK
+	ms, os, v := p.required(&m)
+	return union(union(nil, ms...), os...), v == verdictOK
 }
 
 // verdict classifies one message.
@@ -366,58 +366,61 @@ const (
 	verdictInvalid         // the policy needs a member the message lacks
 )
 
-// required returns the scopes the message needs (appended to dst).
-func (p *Policy) required(m *message, dst []string) ([]string, verdict) {
+// required returns the scopes the message needs by its method's rule and by
+// its target's (tool, prompt or resource) rule. It does not allocate for
+// tools and prompts; the slices belong to the policy.
+func (p *Policy) required(m *message) (method, target []string, v verdict) {
 	if !m.hasMethod {
-		return dst, verdictOK // a response, or not JSON-RPC
+		return nil, nil, verdictOK // a response, or not JSON-RPC
 	}
 	if m.badMember == errMethodType {
-		return dst, verdictInvalid
+		return nil, nil, verdictInvalid
 	}
-	dst = union(dst, p.methods[m.method]...)
+	method = p.methods[string(m.method)]
 	var r *rules
-	var target string
-	switch m.method {
+	switch string(m.method) {
 	case MethodToolsCall:
-		r, target = &p.tools, m.name
-		if !m.hasName || m.badMember != nil {
-			return dst, verdictInvalid
-		}
+		r = &p.tools
 	case MethodPromptsGet:
-		r, target = &p.prompts, m.name
-		if !m.hasName || m.badMember != nil {
-			return dst, verdictInvalid
-		}
+		r = &p.prompts
 	case MethodResourcesRead, MethodResourcesSubscribe:
 		if !m.hasURI || m.badMember != nil {
-			return dst, verdictInvalid
+			return method, nil, verdictInvalid
 		}
-		n, err := normalizeURI(m.uri)
+		n, err := normalizeURI(string(m.uri))
 		if err != nil {
-			return dst, verdictInvalid
+			return method, nil, verdictInvalid
 		}
 		if s, ok := p.resources.exact[n]; ok {
-			return union(dst, s...), verdictOK
+			return method, s, verdictOK
 		}
 		for _, pr := range p.prefixes {
 			if strings.HasPrefix(n, pr.prefix) {
-				return union(dst, pr.scopes...), verdictOK
+				return method, pr.scopes, verdictOK
 			}
 		}
-		r = &rules{def: p.resources.def, hasDefault: p.resources.hasDefault}
+		return p.fallback(method, &p.resources)
 	default:
-		return dst, verdictOK
+		return method, nil, verdictOK
 	}
-	if s, ok := r.exact[target]; ok {
-		return union(dst, s...), verdictOK
+	if !m.hasName || m.badMember != nil {
+		return method, nil, verdictInvalid
 	}
-	if r.hasDefault {
-		return union(dst, r.def...), verdictOK
+	if s, ok := r.exact[string(m.name)]; ok {
+		return method, s, verdictOK
 	}
-	if p.deny {
-		return dst, verdictDenied
+	return p.fallback(method, r)
+}
+
+// fallback applies a table's default ("*") or deny-by-default.
+func (p *Policy) fallback(method []string, r *rules) ([]string, []string, verdict) {
+	switch {
+	case r.hasDefault:
+		return method, r.def, verdictOK
+	case p.deny:
+		return method, nil, verdictDenied
 	}
-	return dst, verdictOK
+	return method, nil, verdictOK
 }
 
 // Grants reports whether a token granting granted (as in

@@ -86,7 +86,10 @@ verify.JWTVerifier, *mcpauth-cached* the same with Settings.CacheSize = 100. The
 through the handler into a no-op handler and record the response; *baseline* does that
 without any middleware. ×floor divides by the floor of the same algorithm; ×ref divides
 by golang-jwt + baseline (what a round trip through golang-jwt alone would cost);
-×go-sdk and ×auth0 divide by those stacks.
+×go-sdk and ×auth0 divide by those stacks. The *Policy* rows post a typical tools/call
+(about 330 bytes) through middleware.New over a static verifier into a handler that reads the
+body, alone (*middleware*) and with middleware.WithPolicy (*middleware+policy*); *check* is
+policy.Check alone; their ×ref divides by *middleware*.
 `
 
 // result holds every sample of one benchmark, by unit.
@@ -205,6 +208,13 @@ func renderTable(rs *results) string {
 				cells[8] = ratio(v, a0)
 			}
 			rows = append(rows, cells)
+		}
+	}
+	plainNS := rs.get(policyPlain).median("ns/op")
+	for _, name := range []string{policyPlain, policyWith, policyCheck} {
+		if r := rs.get(name); r != nil {
+			v := r.median("ns/op")
+			rows = append(rows, []string{"Policy", strings.TrimPrefix(name, "Policy/"), ns(v), num(r.median("B/op")), num(r.median("allocs/op")), "", ratio(v, plainNS), "", ""})
 		}
 	}
 	for _, name := range []string{"JWKS/lookup", "JWKS/unknown-kid-storm"} {
@@ -328,8 +338,25 @@ func evaluate(rs *results) []target {
 		v := r.median("ns/op")
 		add("JWKS: steady-state key lookup < 1 µs", v < 1000, "%s", ns(v))
 	}
+	plain, with := rs.get(policyPlain), rs.get(policyWith)
+	if plain != nil && with != nil {
+		p, w := plain.median("ns/op"), with.median("ns/op")
+		sign, d := "+", w-p
+		if d < 0 {
+			sign, d = "-", -d
+		}
+		add("policy adds ≤ 2 µs to a typical tools/call over the middleware alone", w-p <= 2000,
+			"%s vs %s: %s%s (×%.2f)", ns(w), ns(p), sign, ns(d), w/p)
+	}
 	return ts
 }
+
+// The operation policy benchmarks (bench/policy_test.go).
+const (
+	policyPlain = "Policy/middleware"
+	policyWith  = "Policy/middleware+policy"
+	policyCheck = "Policy/check"
+)
 
 func maxOf(s []float64) float64 {
 	if len(s) == 0 {

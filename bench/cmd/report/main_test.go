@@ -138,3 +138,33 @@ func TestModuleVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicyTarget(t *testing.T) {
+	const name = "policy adds ≤ 2 µs to a typical tools/call over the middleware alone"
+	for _, tt := range []struct {
+		with float64
+		pass bool
+	}{{7500, true}, {8100, false}} {
+		rs, err := parse(strings.NewReader(sample(map[string]float64{
+			"Auth/baseline": 5000, policyPlain: 6000, policyWith: tt.with, policyCheck: 600,
+		}, map[string]float64{})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, tg := range evaluate(rs) {
+			if tg.name == name {
+				found = true
+				if tg.pass != tt.pass {
+					t.Errorf("with the policy at %v ns over 6000: pass %v, want %v (%s)", tt.with, tg.pass, tt.pass, tg.detail)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("no policy target")
+		}
+		if out := renderTable(rs); !strings.Contains(out, "Policy  middleware+policy") || !strings.Contains(out, "check") {
+			t.Errorf("table lacks the policy rows:\n%s", out)
+		}
+	}
+}
