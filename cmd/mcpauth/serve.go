@@ -19,9 +19,12 @@ import (
 const serveHelp = `Usage: mcpauth serve [flags]
 
 Runs an MCP server (streamable HTTP, stateless, JSON responses) whose MCP
-endpoint requires a bearer token. Its one tool, "whoami", returns the
-caller's verified access token (client_id, subject, scopes, expires_at,
-claims) as JSON text and as structured content.
+endpoint requires a bearer token. Its tool "whoami" returns the caller's
+verified access token (client_id, subject, scopes, expires_at, claims) as
+JSON text and as structured content. Demo notes give an operation policy
+(MCPAUTH_POLICY_FILE) something to tell apart: the tools search_notes and
+delete_notes (which deletes nothing), the resources notes://public/readme
+and notes://private/{name}, and the prompt summarize.
 
 Routes (paths follow MCPAUTH_JWT_BASE_URL's path, if any):
   /mcp                                        MCP endpoint; token required
