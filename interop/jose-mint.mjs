@@ -8,6 +8,10 @@
 // tokens are minted around (default: the current time; a fixed NOW records
 // a corpus that a test with that clock can verify later). Everything else
 // is generated here. The output also carries now, issuer and audience.
+// OTHER_ISSUERS (optional, comma-separated) adds, for each, a token that
+// names that issuer but is signed with this run's RS256 key ("iss-0", ...,
+// want "invalid"): provider confusion for a verifier that trusts this run's
+// keys for ISSUER only.
 import { generateKeyPair as nodeGenerateKeyPair, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SignJWT, UnsecuredJWT, exportJWK, calculateJwkThumbprint } from 'jose';
@@ -106,6 +110,11 @@ async function add(name, alg, claims, opts = {}, want = 'ok') {
 // Valid: one per algorithm.
 for (const a of algs) {
   await add(`valid-${a.alg}`, a.alg, claimsFor(a.alg), { typ: a.typ });
+}
+
+// Refused: names another issuer, signed with this issuer's key.
+for (const [i, other] of (process.env.OTHER_ISSUERS ?? '').split(',').filter(Boolean).entries()) {
+  await add(`iss-${i}`, 'RS256', claimsFor('RS256', { iss: other }), { typ: 'at+jwt' }, 'invalid');
 }
 
 // Refused: each breaks exactly one rule.

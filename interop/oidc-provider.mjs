@@ -1,7 +1,11 @@
 // oidc-provider.mjs: a real OAuth 2.0 / OpenID Connect authorization server
 // (panva's oidc-provider, OpenID Certified) on loopback, issuing JWT access
 // tokens (RFC 9068) for resource servers named with resource indicators
-// (RFC 8707) through the client-credentials grant.
+// (RFC 8707) through the client-credentials grant. The client
+// interop-opaque, which sends no resource indicator, gets opaque access
+// tokens for the MCP resource instead; the resource server (mcpauth) checks
+// them at the introspection endpoint (RFC 7662) as client mcpauth-rs, and
+// their client revokes them at the revocation endpoint (RFC 7009).
 //
 // Environment:
 //   MCP_URL    the MCP resource (mcpauth serve's BASE_URL + /mcp)
@@ -48,6 +52,19 @@ const clients = [
   },
 ];
 
+// The client that gets opaque tokens, and the resource server's own
+// credentials for the introspection endpoint.
+const opaqueClient = {
+  client_id: 'interop-opaque',
+  client_secret: randomBytes(24).toString('base64url'),
+  token_endpoint_auth_method: 'client_secret_basic',
+};
+const resourceServerClient = {
+  client_id: 'mcpauth-rs',
+  client_secret: randomBytes(24).toString('base64url'),
+  token_endpoint_auth_method: 'client_secret_basic',
+};
+
 // Resource servers, keyed by resource indicator. The MCP resource gets
 // RS256-signed JWTs, the other one ES256-signed JWTs: both keys are in the
 // JWK Set that mcpauth discovers, so only the audience tells them apart.
@@ -65,20 +82,31 @@ server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
-    clients: clients.map((c) => ({ ...c, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })),
+    clients: [
+      ...[...clients, opaqueClient].map((c) => ({ ...c, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })),
+      { ...resourceServerClient, grant_types: [], response_types: [], redirect_uris: [] },
+    ],
     jwks,
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
+      introspection: {
+        enabled: true,
+        // Only the resource server may introspect.
+        allowedPolicy: (ctx) => ctx.oidc.client.clientId === resourceServerClient.client_id,
+      },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // No resource parameter means no resource: the token would be an
         // opaque one for the userinfo endpoint, not one for an MCP server.
-        defaultResource: () => undefined,
+        // interop-opaque sends none: its tokens are for the MCP resource.
+        defaultResource: (_ctx, client) => (client?.clientId === opaqueClient.client_id ? mcpURL : undefined),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => {
+        getResourceServerInfo: (_ctx, resourceIndicator, client) => {
+          if (client?.clientId === opaqueClient.client_id && resourceIndicator === mcpURL) {
+            return { scope: SCOPE, audience: mcpURL, accessTokenFormat: 'opaque', accessTokenTTL: 600 };
+          }
           const info = resourceServers[resourceIndicator];
           if (!info) throw new errors.InvalidTarget();
           return info;
@@ -96,6 +124,10 @@ server.listen(0, '127.0.0.1', () => {
         issuer,
         token_endpoint: `${issuer}/token`,
         clients: clients.map((c) => ({ client_id: c.client_id, client_secret: c.client_secret, method: c.token_endpoint_auth_method })),
+        opaque_client: { client_id: opaqueClient.client_id, client_secret: opaqueClient.client_secret },
+        resource_server: { client_id: resourceServerClient.client_id, client_secret: resourceServerClient.client_secret },
+        introspection_endpoint: `${issuer}/token/introspection`,
+        revocation_endpoint: `${issuer}/token/revocation`,
         scope: SCOPE,
       }) +
       '\n',
