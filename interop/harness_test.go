@@ -222,13 +222,20 @@ func startNode(t *testing.T, env map[string]string, script string) []byte {
 // "mcpauth: listening" log line.
 func startServe(t *testing.T, env map[string]string) string {
 	t.Helper()
+	return startMCPAuth(t, "serve", env)
+}
+
+// startMCPAuth starts "mcpauth <command>" (serve or proxy) as startServe
+// describes.
+func startMCPAuth(t *testing.T, command string, env map[string]string) string {
+	t.Helper()
 	e := map[string]string{"MCPAUTH_ADDR": "127.0.0.1:0", "MCPAUTH_LOG_LEVEL": "info"}
 	for k, v := range env {
 		e[k] = v
 	}
-	cmd := exec.Command(mcpauthBin, "serve")
+	cmd := exec.Command(mcpauthBin, command)
 	cmd.Env = environ(e)
-	return startProcess(t, "mcpauth serve", cmd, true, func(line string) string {
+	return startProcess(t, "mcpauth "+command, cmd, true, func(line string) string {
 		if !strings.Contains(line, `msg="mcpauth: listening"`) {
 			return ""
 		}

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,23 +35,7 @@ const policyTokens = `{
 // startProxy starts "mcpauth proxy" with env and returns its listen URL.
 func startProxy(t *testing.T, env map[string]string) string {
 	t.Helper()
-	e := map[string]string{"MCPAUTH_ADDR": "127.0.0.1:0", "MCPAUTH_LOG_LEVEL": "info"}
-	for k, v := range env {
-		e[k] = v
-	}
-	cmd := exec.Command(mcpauthBin, "proxy")
-	cmd.Env = environ(e)
-	return startProcess(t, "mcpauth proxy", cmd, true, func(line string) string {
-		if !strings.Contains(line, `msg="mcpauth: listening"`) {
-			return ""
-		}
-		for _, f := range strings.Fields(line) {
-			if u, ok := strings.CutPrefix(f, "url="); ok {
-				return u
-			}
-		}
-		return ""
-	})
+	return startMCPAuth(t, "proxy", env)
 }
 
 // rpcPost posts a JSON-RPC body as the SDK would, with extra headers.

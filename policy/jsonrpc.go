@@ -113,38 +113,20 @@ func parseBody(b []byte, dst *body) error {
 		dst.add(m)
 	case '[':
 		dst.batch = true
-		r.i++
-		r.depth++
-		r.ws()
-		if r.peek() == ']' {
-			r.i++
-		} else {
-			for {
-				r.ws()
-				if r.peek() == '{' {
-					m, err := r.message()
-					if err != nil {
-						return err
-					}
-					dst.add(m)
-				} else {
-					dst.other = true
-					if err := r.value(); err != nil {
-						return err
-					}
-				}
-				r.ws()
-				c := r.peek()
-				r.i++
-				if c == ']' {
-					break
-				}
-				if c != ',' {
-					return errSyntax
-				}
+		err := r.array(func() error {
+			if r.peek() != '{' {
+				dst.other = true
+				return r.value()
 			}
+			m, err := r.message()
+			if err == nil {
+				dst.add(m)
+			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
-		r.depth--
 	default:
 		dst.other = true
 		if err := r.value(); err != nil {
@@ -355,40 +337,46 @@ func (r *reader) object(member func(name []byte, exact bool) error) error {
 	return nil
 }
 
+// array reads an array at r.i, calling element for each element with the
+// reader positioned at it; element must consume it.
+func (r *reader) array(element func() error) error {
+	r.depth++
+	if r.depth > maxDepth {
+		return errDepth
+	}
+	r.i++ // '['
+	r.ws()
+	if r.peek() == ']' {
+		r.i++
+		r.depth--
+		return nil
+	}
+	for {
+		r.ws()
+		if err := element(); err != nil {
+			return err
+		}
+		r.ws()
+		c := r.peek()
+		r.i++
+		if c == ']' {
+			break
+		}
+		if c != ',' {
+			return errSyntax
+		}
+	}
+	r.depth--
+	return nil
+}
+
 // value reads and validates any JSON value at r.i.
 func (r *reader) value() error {
 	switch c := r.peek(); {
 	case c == '{':
 		return r.object(func([]byte, bool) error { return r.value() })
 	case c == '[':
-		r.depth++
-		if r.depth > maxDepth {
-			return errDepth
-		}
-		r.i++
-		r.ws()
-		if r.peek() == ']' {
-			r.i++
-			r.depth--
-			return nil
-		}
-		for {
-			r.ws()
-			if err := r.value(); err != nil {
-				return err
-			}
-			r.ws()
-			c := r.peek()
-			r.i++
-			if c == ']' {
-				break
-			}
-			if c != ',' {
-				return errSyntax
-			}
-		}
-		r.depth--
-		return nil
+		return r.array(r.value)
 	case c == '"':
 		_, err := r.skipString()
 		return err
