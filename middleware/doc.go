@@ -7,7 +7,9 @@
 // is checked by a [mcpauth.TokenVerifier] — verify.JWTVerifier in production,
 // static.TokenVerifier in development — and, when accepted, is put in the
 // request context, where handlers read it with [AccessTokenFrom].
-// [RequireScopes] adds per-route scope requirements behind [New].
+// [RequireScopes] adds per-route scope requirements behind [New], and
+// [WithPolicy] per-operation ones: the scopes each MCP tool, resource,
+// prompt or method needs, read from the JSON-RPC body (see package policy).
 //
 // Requests are answered as follows. Every error response carries
 // Content-Type: application/json, Cache-Control: no-store and a JSON body

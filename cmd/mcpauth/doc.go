@@ -63,7 +63,10 @@
 // MCPAUTH_ADDR (default 127.0.0.1:8080), MCPAUTH_LOG_LEVEL (debug, info,
 // warn, error), MCPAUTH_AUTHORIZATION_SERVERS (default: the issuers),
 // MCPAUTH_STATIC_TOKENS_FILE, MCPAUTH_UPSTREAM and MCPAUTH_TRUSTED_PROXIES
-// (proxy) and the MCPAUTH_JWT_*
+// (proxy), the operation policy (MCPAUTH_POLICY_FILE, a JSON file of the
+// scopes each tool, resource, prompt and method needs, with
+// MCPAUTH_POLICY_DENY_UNLISTED and MCPAUTH_SCOPE_PREFIX; a token lacking
+// them gets 403 with a step-up challenge) and the MCPAUTH_JWT_*
 // settings (or FastMCP's FASTMCP_SERVER_AUTH_JWT_* names, read as the
 // matching MCPAUTH_JWT_* ones; setting both families is an error); "mcpauth
 // serve -h" and "mcpauth proxy -h" list them all. An
