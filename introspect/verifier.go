@@ -100,16 +100,24 @@ func (v *Verifier) VerifyToken(ctx context.Context, token string) (*mcpauth.Acce
 	case len(token) > v.cfg.maxToken:
 		return nil, invalid(mcpauth.ReasonTooLarge, "the token exceeds the size limit")
 	}
-	key := tokencache.Key(sha256.Sum256([]byte(token)))
+	// A buffer on the stack for the usual token, so that a cache hit
+	// allocates only the caller's copy of the access token.
+	var buf [512]byte
+	key := tokencache.Key(sha256.Sum256(append(buf[:0], token...)))
 	if v.cache != nil {
 		if r, ok := v.cache.Get(&key, v.now()); ok {
 			return v.finish(r, token)
 		}
 	}
-	r := v.flight.do(ctx, &key, func(ctx context.Context) result {
+	return v.finish(v.miss(ctx, token, key), token)
+}
+
+// miss introspects token, sharing a call in flight for the same key. The
+// key is a copy, so that VerifyToken's stays on its stack.
+func (v *Verifier) miss(ctx context.Context, token string, key tokencache.Key) result {
+	return v.flight.do(ctx, &key, func(ctx context.Context) result {
 		return v.introspect(ctx, token, &key)
 	})
-	return v.finish(r, token)
 }
 
 // finish turns a shared result into one caller's answer.

@@ -217,6 +217,17 @@ func renderTable(rs *results) string {
 			rows = append(rows, []string{"Policy", strings.TrimPrefix(name, "Policy/"), ns(v), num(r.median("B/op")), num(r.median("allocs/op")), "", ratio(v, plainNS), "", ""})
 		}
 	}
+	jwtHitNS := rs.get(introspectionJWTHit).median("ns/op")
+	verifierJWTHitNS := rs.get(introspectionVerifierJWTHit).median("ns/op")
+	for _, name := range []string{introspectionVerifierJWTHit, introspectionVerifierHit, introspectionJWTHit, introspectionHit, introspectionFirst} {
+		if r := rs.get(name); r != nil {
+			v, ref := r.median("ns/op"), jwtHitNS
+			if strings.HasPrefix(name, "Introspection/verifier-") {
+				ref = verifierJWTHitNS
+			}
+			rows = append(rows, []string{"Introspection", strings.TrimPrefix(name, "Introspection/"), ns(v), num(r.median("B/op")), num(r.median("allocs/op")), "", ratio(v, ref), "", ""})
+		}
+	}
 	for _, name := range []string{"JWKS/lookup", "JWKS/unknown-kid-storm"} {
 		if r := rs.get(name); r != nil {
 			rows = append(rows, []string{"JWKS", strings.TrimPrefix(name, "JWKS/"), ns(r.median("ns/op")), num(r.median("B/op")), num(r.median("allocs/op")), "", "", "", ""})
@@ -348,8 +359,26 @@ func evaluate(rs *results) []target {
 		add("policy adds ≤ 2 µs to a typical tools/call over the middleware alone", w-p <= 2000,
 			"%s vs %s: %s%s (×%.2f)", ns(w), ns(p), sign, ns(d), w/p)
 	}
+	hit, jwtHit := rs.get(introspectionVerifierHit), rs.get(introspectionVerifierJWTHit)
+	if hit != nil && jwtHit != nil {
+		h, j := hit.median("ns/op"), jwtHit.median("ns/op")
+		ha, ja := hit.median("allocs/op"), jwtHit.median("allocs/op")
+		add("cached introspection hit costs no more than a cached ES256 JWT hit (verifiers)", h <= j && ha <= ja,
+			"%s vs %s: ×%.2f; %s vs %s allocs/op", ns(h), ns(j), h/j, num(ha), num(ja))
+	}
 	return ts
 }
+
+// The introspection benchmarks (bench/introspect_test.go). The first
+// introspection of a token (a call to a loopback endpoint) is reported in
+// the table, without a target.
+const (
+	introspectionVerifierJWTHit = "Introspection/verifier-jwt-cached-hit"
+	introspectionVerifierHit    = "Introspection/verifier-cached-hit"
+	introspectionJWTHit         = "Introspection/jwt-cached-hit"
+	introspectionHit            = "Introspection/cached-hit"
+	introspectionFirst          = "Introspection/first-call"
+)
 
 // The operation policy benchmarks (bench/policy_test.go).
 const (
