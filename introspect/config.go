@@ -192,21 +192,11 @@ func (c Config) validate() (*config, error) {
 	if v.timeout, err = positive("Timeout", c.Timeout, DefaultTimeout); err != nil {
 		return nil, err
 	}
-	switch {
-	case c.MaxBodyBytes < 0:
-		return nil, configErr("MaxBodyBytes %d is negative", c.MaxBodyBytes)
-	case c.MaxBodyBytes == 0:
-		v.maxBody = DefaultMaxBodyBytes
-	default:
-		v.maxBody = c.MaxBodyBytes
+	if v.maxBody, err = positive("MaxBodyBytes", c.MaxBodyBytes, DefaultMaxBodyBytes); err != nil {
+		return nil, err
 	}
-	switch {
-	case c.MaxTokenBytes < 0:
-		return nil, configErr("MaxTokenBytes %d is negative", c.MaxTokenBytes)
-	case c.MaxTokenBytes == 0:
-		v.maxToken = DefaultMaxTokenBytes
-	default:
-		v.maxToken = c.MaxTokenBytes
+	if v.maxToken, err = positive("MaxTokenBytes", c.MaxTokenBytes, DefaultMaxTokenBytes); err != nil {
+		return nil, err
 	}
 	switch {
 	case c.CacheSize < 0 || c.CacheSize > MaxCacheSize:
@@ -238,13 +228,16 @@ func (c *config) methodOrDefault() AuthMethod {
 	return c.method
 }
 
-// positive returns d, or def when d is zero; a negative d is an error.
-func positive(field string, d, def time.Duration) (time.Duration, error) {
+// positive returns v, or def when v is zero; a negative v is an error.
+func positive[T time.Duration | int | int64](field string, v, def T) (T, error) {
 	switch {
-	case d < 0:
-		return 0, configErr("%s %s is negative", field, d)
-	case d == 0:
+	case v < 0:
+		if d, ok := any(v).(time.Duration); ok {
+			return 0, configErr("%s %s is negative", field, d)
+		}
+		return 0, configErr("%s %d is negative", field, v)
+	case v == 0:
 		return def, nil
 	}
-	return d, nil
+	return v, nil
 }

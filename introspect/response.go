@@ -14,6 +14,10 @@ func invalid(r mcpauth.Reason, detail string) error {
 	return &mcpauth.InvalidTokenError{Reason: r, Detail: detail}
 }
 
+// stringMemberNames are the optional string members, in the order
+// checkResponse reads them.
+var stringMemberNames = []string{"sub", "client_id", "username"}
+
 // checkResponse decides on a well-formed introspection response (RFC 7662
 // §2.2) at now and builds the access token. It does not check the required
 // scopes. Every refusal is an *mcpauth.InvalidTokenError.
@@ -80,16 +84,8 @@ func (c *config) checkResponse(m map[string]any, now time.Time) (*mcpauth.Access
 	}
 
 	var str [3]string
-	for i, name := range []string{"sub", "client_id", "username"} {
-		raw, ok := m[name]
-		if !ok {
-			continue
-		}
-		s, isString := raw.(string)
-		if !isString {
-			return nil, invalid(mcpauth.ReasonBadClaims, "the introspection response's "+name+" is not a string")
-		}
-		str[i] = s
+	if bad := jose.StringMembers(m, stringMemberNames, str[:]); bad != "" {
+		return nil, invalid(mcpauth.ReasonBadClaims, "the introspection response's "+bad+" is not a string")
 	}
 	sub, clientID := str[0], str[1]
 	if clientID == "" {

@@ -14,6 +14,10 @@ var registeredClaimNames = []string{
 	"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "client_id", "azp",
 }
 
+// stringClaimNames are the optional string claims, in the order
+// checkClaims reads them.
+var stringClaimNames = []string{"sub", "client_id", "azp", "jti"}
+
 // checkClaims validates the claims of a token whose signature verified and
 // builds its mcpauth.AccessToken. It does not check required scopes.
 func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error) {
@@ -68,16 +72,8 @@ func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error
 	}
 
 	var str [4]string
-	for i, name := range []string{"sub", "client_id", "azp", "jti"} {
-		raw, ok := c[name]
-		if !ok {
-			continue
-		}
-		s, isString := raw.(string)
-		if !isString {
-			return nil, invalid(mcpauth.ReasonBadClaims, "the "+name+" claim is not a string")
-		}
-		str[i] = s
+	if bad := jose.StringMembers(c, stringClaimNames, str[:]); bad != "" {
+		return nil, invalid(mcpauth.ReasonBadClaims, "the "+bad+" claim is not a string")
 	}
 	sub, clientID, azp := str[0], str[1], str[2]
 	if clientID == "" {
