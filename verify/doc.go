@@ -21,6 +21,14 @@
 // seen before without checking its signature again, until its exp or the
 // cache's MaxAge.
 //
+// One verifier can trust several issuers, each a [Provider] with its own key
+// source (PEM key, JWK Set URL, or discovery from the issuer) and its own
+// audiences, algorithms, required scopes and leeway (Settings.Providers,
+// [LoadProviders]; several Settings.Issuers with no key source are
+// discovered each). A token's unverified iss only selects the provider; its
+// signature is checked with that provider's keys alone, and a token naming
+// no provider is refused before any key is looked up.
+//
 // Errors tell callers what to do next:
 //
 //   - errors.Is(err, mcpauth.ErrInvalidToken): reject with 401 invalid_token. The

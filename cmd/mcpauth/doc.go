@@ -24,10 +24,19 @@
 // The verifier comes from the same MCPAUTH_JWT_* variables as "mcpauth
 // verify" (a JWKS URI or a PEM key, with MCPAUTH_JWT_ISSUER; or the issuer
 // alone, whose metadata names the JWKS URI), or from a
-// static token file (MCPAUTH_STATIC_TOKENS_FILE, development only). The
+// static token file (MCPAUTH_STATIC_TOKENS_FILE, development only). Several
+// issuers in MCPAUTH_JWT_ISSUER, with no key, each have their keys
+// discovered from their own metadata; MCPAUTH_JWT_PROVIDERS_FILE lists
+// further issuers, each with its own key source, audiences, algorithms and
+// required scopes. A token's iss selects the issuer whose keys alone check
+// it. Opaque tokens are checked by RFC 7662 introspection
+// (MCPAUTH_INTROSPECTION_URL or _ISSUER, _CLIENT_ID, _CLIENT_SECRET,
+// _CACHE_MAX_AGE, ...; FastMCP's FASTMCP_SERVER_AUTH_INTROSPECTION_* names
+// carry over): alone when no JWT key source is set, otherwise JWS-shaped
+// tokens go to the JWT verifier and the others to introspection. The
 // resource URL is MCPAUTH_JWT_BASE_URL (default http:// + the listen
-// address) + "/mcp", and it is the accepted audience unless
-// MCPAUTH_JWT_AUDIENCE says otherwise.
+// address) + "/mcp", and it is the accepted audience (of JWTs and
+// introspected tokens) unless MCPAUTH_JWT_AUDIENCE says otherwise.
 //
 // With no verifier configured, serve runs a demo: it generates an ephemeral
 // RSA key, publishes it at /.well-known/jwks.json on the same server and
@@ -83,7 +92,8 @@
 // # verify, keygen, token
 //
 // "mcpauth verify" builds its verifier exactly as a server built with
-// verify.SettingsFromEnv would, reads one token from stdin (surrounding
+// verify.SettingsFromEnv would (with introspection too when
+// MCPAUTH_INTROSPECTION_* are set), reads one token from stdin (surrounding
 // whitespace trimmed) and prints the access token as JSON. Its exit code says
 // what happened: 0 valid; 1 invalid token; 2 configuration or usage error;
 // 3 valid but missing a required scope; 4 key source unavailable; 5 I/O
