@@ -5,7 +5,7 @@ package main
 // container that resolves path parameters and encoded dot segments), both
 // from Debian packages (python3-hypercorn, tomcat10; .ci/run installs them).
 // Each is started at most once per test binary, on loopback, and stopped by
-// TestMain. When one is missing, its tests fail in CI (CI set) and are
+// TestMain (which then checks for leaked goroutines). When one is missing, its tests fail in CI (CI set) and are
 // skipped elsewhere.
 
 import (
@@ -24,6 +24,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 const (
@@ -38,9 +40,17 @@ const (
 // errNotInstalled marks an upstream whose package is missing.
 var errNotInstalled = errors.New("not installed")
 
+// TestMain stops the upstreams after the tests and then fails the run
+// when a goroutine a test started is still running (go.uber.org/goleak).
 func TestMain(m *testing.M) {
 	code := m.Run()
 	stopUpstreams()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: goroutines still running after the tests: %v\n", err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
