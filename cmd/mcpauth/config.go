@@ -230,6 +230,9 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 		if cfg.baseURL, err = checkBaseURL(envBaseURL, s.BaseURL); err != nil {
 			return nil, err
 		}
+		if err := checkNotEndpoint(envBaseURL, cfg.baseURL); err != nil {
+			return nil, err
+		}
 	}
 	if v := get(envAuthServers); v != "" {
 		for _, as := range strings.Split(v, ",") {

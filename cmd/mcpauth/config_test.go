@@ -42,6 +42,8 @@ func TestServerConfigErrors(t *testing.T) {
 		{"base URL path", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://mcp.example.com/a%20b"}, "MCPAUTH_JWT_BASE_URL"},
 		{"base URL dot segment", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://mcp.example.com/a/../b"}, "MCPAUTH_JWT_BASE_URL"},
 		{"base URL empty segment", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://mcp.example.com//a"}, "MCPAUTH_JWT_BASE_URL"},
+		{"base URL is the endpoint", "serve", nil, []string{"MCPAUTH_JWT_BASE_URL=https://mcp.example.com/mcp"}, "set MCPAUTH_JWT_BASE_URL to https://mcp.example.com"},
+		{"base URL is the endpoint with slash", "proxy", []string{"-upstream", "http://127.0.0.1:1/mcp"}, []string{key, issuer, "MCPAUTH_JWT_BASE_URL=https://mcp.example.com/api/mcp/"}, "https://mcp.example.com/api/mcp/mcp"},
 		{"authorization servers", "serve", nil, []string{"MCPAUTH_AUTHORIZATION_SERVERS=https://as.example.com,,"}, "MCPAUTH_AUTHORIZATION_SERVERS"},
 		{"authorization server not a URL", "serve", nil, []string{"MCPAUTH_AUTHORIZATION_SERVERS=as.example.com"}, "MCPAUTH_AUTHORIZATION_SERVERS"},
 		{"static and key", "serve", nil, []string{"MCPAUTH_STATIC_TOKENS_FILE=" + tokens, key, issuer}, "mutually exclusive"},

@@ -72,6 +72,16 @@ func checkBaseURL(name, raw string) (string, error) {
 	return u.Scheme + "://" + u.Host + p, nil
 }
 
+// checkNotEndpoint refuses a base URL (already validated, no trailing
+// slash) that names the MCP endpoint itself: the endpoint is the base URL
+// plus /mcp, so such a value would serve /mcp/mcp.
+func checkNotEndpoint(name, base string) error {
+	if strings.HasSuffix(base, mcpPath) {
+		return configErrorf("%s %q ends in %s, but the MCP endpoint is %s + %s (it would be %s%s); set %s to %s", name, base, mcpPath, name, mcpPath, base, mcpPath, name, strings.TrimSuffix(base, mcpPath))
+	}
+	return nil
+}
+
 // checkUpstream validates the proxy's upstream URL.
 func checkUpstream(name, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
