@@ -26,13 +26,41 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
 	return 0, false
 }
 
+// Development defaults: the issuer and audience that keygen prints as
+// exports are the defaults of token's -iss and -aud, so that keygen, token
+// and verify (or serve on its default address) agree without flags.
+const (
+	devIssuer = testkeys.DefaultIssuer
+	// devAudience is the resource URL of serve and proxy on their default
+	// listen address.
+	devAudience = "http://" + defaultAddr + mcpPath
+)
+
+// devExports returns the shell lines that configure verify, serve and proxy
+// for keys written by keygen -out (publicPEM is the public key's path).
+func devExports(publicPEM string) string {
+	return "export " + envPublicKey + "=\"$(cat " + shellQuote(publicPEM) + ")\"\n" +
+		"export " + envIssuer + "=" + shellQuote(devIssuer) + "\n" +
+		"export " + envAudience + "=" + shellQuote(devAudience) + "\n"
+}
+
 func runKeygen(args []string, e env) int {
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	typ := fs.String("type", "rsa", "key type: rsa (RS256, 2048 bits), ec (ES256, P-256) or ed25519 (EdDSA)")
-	out := fs.String("out", "", "directory to write private.pem (mode 0600), public.pem and jwks.json; default: print the PEM keys to stdout")
+	out := fs.String("out", "", "directory to write private.pem (mode 0600), public.pem and jwks.json, and print the exports for verify, serve and proxy; default: print the PEM keys to stdout")
 	fs.Usage = func() {
-		io.WriteString(e.stderr, "Usage: mcpauth keygen [flags]\n\nGenerates a key pair for development and tests (not for production).\n\n")
+		io.WriteString(e.stderr, `Usage: mcpauth keygen [flags]
+
+Generates a key pair for development and tests (not for production).
+With -out DIR it writes the keys and prints to stdout the exports that
+configure mcpauth verify, serve and proxy for tokens from
+"mcpauth token -key DIR/private.pem" (same issuer and audience defaults):
+
+  eval "$(mcpauth keygen -out ./keys)"
+  mcpauth token -key ./keys/private.pem | mcpauth verify
+
+`)
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
@@ -60,6 +88,8 @@ func runKeygen(args []string, e env) int {
 	}
 	if *out == "" {
 		fmt.Fprint(e.stdout, kp.PrivateKeyPEM(), kp.PublicKeyPEM())
+		fmt.Fprintf(e.stderr, "kid %s, algorithm %s. To verify tokens from mcpauth token with its defaults, set\n  %s to the PUBLIC KEY block above\n  %s=%s\n  %s=%s\n(mcpauth keygen -out DIR prints these as exports.)\n",
+			kp.KeyID(), kp.Algorithm(), envPublicKey, envIssuer, devIssuer, envAudience, devAudience)
 		return exitOK
 	}
 	jwks, err := testkeys.JWKS(kp)
@@ -92,10 +122,15 @@ func runKeygen(args []string, e env) int {
 		if werr != nil {
 			return e.failf(exitInternal, "writing %s: %v", path, werr)
 		}
-		fmt.Fprintln(e.stdout, path)
+		fmt.Fprintf(e.stderr, "wrote %s\n", path)
 	}
-	fmt.Fprintf(e.stderr, "kid %s, algorithm %s. Verify with:\n  export MCPAUTH_JWT_PUBLIC_KEY=\"$(cat %s)\"\n",
-		kp.KeyID(), kp.Algorithm(), filepath.Join(*out, "public.pem"))
+	pub, err := filepath.Abs(filepath.Join(*out, "public.pem"))
+	if err != nil {
+		return e.failf(exitInternal, "%v", err)
+	}
+	fmt.Fprintf(e.stderr, "kid %s, algorithm %s. The exports on stdout configure mcpauth verify, serve and proxy\nfor tokens from: mcpauth token -key %s\n",
+		kp.KeyID(), kp.Algorithm(), shellQuote(filepath.Join(*out, "private.pem")))
+	io.WriteString(e.stdout, devExports(pub))
 	return exitOK
 }
 
@@ -136,9 +171,11 @@ func runToken(args []string, e env) int {
 	fs.SetOutput(e.stderr)
 	keyFile := fs.String("key", "", "private key PEM file (from mcpauth keygen); required")
 	sub := fs.String("sub", testkeys.DefaultSubject, "subject (sub)")
-	iss := fs.String("iss", testkeys.DefaultIssuer, "issuer (iss)")
+	iss := fs.String("iss", devIssuer, "issuer (iss); the default is the "+envIssuer+" that mcpauth keygen -out prints")
 	var aud, scopes listFlag
-	fs.Var(&aud, "aud", "audience (aud); repeat or comma-separate for several")
+	fs.Var(&aud, "aud", "audience (aud); repeat or comma-separate for several (default "+devAudience+", the "+envAudience+" that mcpauth keygen -out prints)")
+	typ := fs.String("typ", "JWT", "typ header; at+jwt for an RFC 9068 access token")
+	clientID := fs.String("client-id", "", "client_id claim (RFC 9068); default: none")
 	fs.Var(&scopes, "scope", "scope; repeat or comma-separate for several")
 	expiresIn := fs.Duration("expires-in", time.Hour, "lifetime; negative for an expired token")
 	kid := fs.String("kid", "", "kid header (default: the key's RFC 7638 thumbprint)")
@@ -169,6 +206,18 @@ func runToken(args []string, e env) int {
 	if *expiresIn == 0 {
 		return e.failf(exitUsage, "-expires-in must not be zero")
 	}
+	if len(aud) == 0 {
+		aud = listFlag{devAudience}
+	}
+	if *typ == "" {
+		return e.failf(exitUsage, "-typ must not be empty (JWT, or at+jwt for an RFC 9068 access token)")
+	}
+	if *clientID != "" {
+		if _, ok := claims["client_id"]; ok {
+			return e.failf(exitUsage, "-client-id and -claim client_id=... are both set; use one")
+		}
+		claims["client_id"] = *clientID
+	}
 	tok, err := kp.CreateToken(testkeys.TokenOptions{
 		Subject:          *sub,
 		Issuer:           *iss,
@@ -177,6 +226,7 @@ func runToken(args []string, e env) int {
 		ExpiresIn:        *expiresIn,
 		KID:              *kid,
 		Algorithm:        *alg,
+		Header:           map[string]any{"typ": *typ},
 		AdditionalClaims: claims,
 	})
 	if err != nil {
