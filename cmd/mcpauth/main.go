@@ -51,6 +51,7 @@ Usage:
   mcpauth verify  [flags] < token     verify a token with the MCPAUTH_JWT_* configuration
   mcpauth keygen  [flags]             generate a test key pair (RSA, EC P-256 or Ed25519)
   mcpauth token   [flags]             mint a test token signed with a private key
+  mcpauth version                     print the module version and VCS revision
   mcpauth help                        show this help
 
 Run "mcpauth <command> -h" for a command's flags and environment variables.
@@ -81,6 +82,8 @@ func run(args []string, e env) int {
 		return runKeygen(args[1:], e)
 	case "token":
 		return runToken(args[1:], e)
+	case "version", "-version", "--version":
+		return runVersion(args[1:], e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK

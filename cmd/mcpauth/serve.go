@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -96,13 +95,6 @@ func newMCPHandler(logger *slog.Logger, publicBaseURL bool) http.Handler {
 		DisableLocalhostProtection: publicBaseURL,
 	})
 	return sdkauth.Bridge(h)
-}
-
-func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }
 
 // whoamiResult is the whoami tool's output: the AccessToken's JSON form.
