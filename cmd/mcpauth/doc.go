@@ -6,6 +6,7 @@
 //	mcpauth verify < token   verify with the MCPAUTH_JWT_* environment
 //	mcpauth keygen           generate a key pair (PEM) and its JWKS
 //	mcpauth token            mint a token signed with a private key
+//	mcpauth version          print the module version and VCS revision
 //
 // # serve
 //
@@ -97,8 +98,17 @@
 // whitespace trimmed) and prints the access token as JSON. Its exit code says
 // what happened: 0 valid; 1 invalid token; 2 configuration or usage error;
 // 3 valid but missing a required scope; 4 key source unavailable; 5 I/O
-// error. Errors are one line on stderr and never contain the token.
+// error. Errors are one line on stderr and never contain the token. With -v
+// it also shows the token's iss, aud and exp (read without verification,
+// never the token) next to the configured issuers and audiences.
 //
 // keygen and token are for development and tests: the keys they make are
-// not meant for production.
+// not meant for production. "keygen -out DIR" prints the exports
+// (MCPAUTH_JWT_PUBLIC_KEY, MCPAUTH_JWT_ISSUER, MCPAUTH_JWT_AUDIENCE) that
+// configure verify, serve and proxy for tokens minted by "token" with its
+// default issuer and audience; token's -typ at+jwt and -client-id mint RFC
+// 9068 access tokens.
+//
+// "mcpauth version" prints the module version, VCS revision, commit time
+// and Go version from the binary's build information.
 package main

@@ -25,7 +25,7 @@ func runVerify(args []string, e env) int {
 	fs.SetOutput(e.stderr)
 	prefix := fs.String("env-prefix", verify.EnvPrefix, "prefix of the settings variables (FASTMCP_SERVER_AUTH_JWT_ reads a FastMCP configuration)")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long to wait for the key source")
-	verbose := fs.Bool("v", false, "log key-source events to stderr")
+	verbose := fs.Bool("v", false, "show the token's iss, aud and exp (unverified; never the token) next to the configured issuers and audiences, and log key-source events, on stderr")
 	fs.Usage = func() {
 		io.WriteString(e.stderr, "Usage: mcpauth verify [flags] < token\n\nReads one token from stdin and verifies it with the settings in the environment.\nPrints the access token as JSON when it is valid.\n\n")
 		fs.PrintDefaults()
@@ -64,6 +64,7 @@ func runVerify(args []string, e env) int {
 	logger := slog.New(slog.DiscardHandler)
 	if *verbose {
 		logger = slog.New(slog.NewTextHandler(e.stderr, nil))
+		io.WriteString(e.stderr, peekToken(token, settings, time.Now()))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
