@@ -323,18 +323,10 @@ func (r *reader) object(member func(name []byte, exact bool) error) error {
 		if err := member(n.name, plain); err != nil {
 			return err
 		}
-		r.ws()
-		c := r.peek()
-		r.i++
-		if c == '}' {
-			break
-		}
-		if c != ',' {
-			return errSyntax
+		if more, err := r.more('}'); !more {
+			return err
 		}
 	}
-	r.depth--
-	return nil
 }
 
 // array reads an array at r.i, calling element for each element with the
@@ -356,18 +348,26 @@ func (r *reader) array(element func() error) error {
 		if err := element(); err != nil {
 			return err
 		}
-		r.ws()
-		c := r.peek()
-		r.i++
-		if c == ']' {
-			break
-		}
-		if c != ',' {
-			return errSyntax
+		if more, err := r.more(']'); !more {
+			return err
 		}
 	}
-	r.depth--
-	return nil
+}
+
+// more reads what follows a member or an element: ',' (more) or closer,
+// which ends the container.
+func (r *reader) more(closer byte) (bool, error) {
+	r.ws()
+	c := r.peek()
+	r.i++
+	switch c {
+	case ',':
+		return true, nil
+	case closer:
+		r.depth--
+		return false, nil
+	}
+	return false, errSyntax
 }
 
 // value reads and validates any JSON value at r.i.
