@@ -19,7 +19,7 @@ import (
 //     error matching [mcpauth.ErrKeySourceUnavailable] while no key set has
 //     ever been fetched (a verifier answers 503, not 401).
 //
-// The two sentinels below are specific to this package.
+// The sentinels below are specific to this package.
 var (
 	// ErrFetch wraps every reason a JWK Set fetch failed (network error,
 	// timeout, status, size, JSON, no usable keys). [Set.Refresh] returns it,
@@ -30,6 +30,11 @@ var (
 	// context given to [New] ends. A lookup that finds no key set after that
 	// matches both ErrClosed and [mcpauth.ErrKeySourceUnavailable].
 	ErrClosed = errors.New("jwks: set is closed")
+	// ErrPlainHTTP is matched (with [mcpauth.ErrInvalidConfig]) by the error
+	// of [New] and [NewFromIssuer] for a plain-http URL on a non-loopback
+	// host without Options.InsecureAllowHTTPJWKS, so that a caller can name
+	// its own switch in the message.
+	ErrPlainHTTP = errors.New("plain http on a non-loopback host")
 )
 
 // Preallocated lookup errors: the steady-state lookup never formats or

@@ -204,10 +204,17 @@ func checkURL(raw string, insecureHTTP bool) (*url.URL, error) {
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return nil, invalidf("JWK Set URL %q must not contain a fragment", name)
 	case u.Scheme == "http" && !insecureHTTP && !isLoopback(u.Hostname()):
-		return nil, invalidf("JWK Set URL %q uses plain http on a non-loopback host; use https (or set InsecureAllowHTTPJWKS)", name)
+		return nil, &plainHTTPError{fmt.Sprintf("JWK Set URL %q uses plain http on a non-loopback host; use https (or set InsecureAllowHTTPJWKS)", name)}
 	}
 	return u, nil
 }
+
+// plainHTTPError matches both mcpauth.ErrInvalidConfig and ErrPlainHTTP
+// while its text says it once.
+type plainHTTPError struct{ msg string }
+
+func (e *plainHTTPError) Error() string   { return mcpauth.ErrInvalidConfig.Error() + ": " + e.msg }
+func (e *plainHTTPError) Unwrap() []error { return []error{mcpauth.ErrInvalidConfig, ErrPlainHTTP} }
 
 // isLoopback reports whether host is "localhost" or a loopback IP address
 // (127.0.0.0/8, ::1, or an IPv4-mapped form of them).

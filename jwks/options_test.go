@@ -56,6 +56,9 @@ func TestNewRejectsBadURLs(t *testing.T) {
 			if !errors.Is(err, mcpauth.ErrInvalidConfig) {
 				t.Errorf("error %v does not match mcpauth.ErrInvalidConfig", err)
 			}
+			if plain := strings.Contains(tt.want, "plain http"); errors.Is(err, ErrPlainHTTP) != plain {
+				t.Errorf("errors.Is(%v, ErrPlainHTTP) = %v, want %v", err, !plain, plain)
+			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not mention %q", err, tt.want)
 			}

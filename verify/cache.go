@@ -22,11 +22,11 @@ func newCacheFor(s Settings) (*tokenCache, error) {
 	size, maxAge := s.CacheSize, s.CacheMaxAge
 	switch {
 	case size < 0 || size > MaxCacheSize:
-		return nil, configErr("CacheSize %d is out of range (0 for no cache, at most %d)", size, MaxCacheSize)
+		return nil, configErr("{CacheSize} %d is out of range (0 for no cache, at most %d)", size, MaxCacheSize)
 	case maxAge < 0:
-		return nil, configErr("CacheMaxAge %s is negative", maxAge)
+		return nil, configErr("{CacheMaxAge} %s is negative", maxAge)
 	case size == 0 && maxAge != 0:
-		return nil, configErr("CacheMaxAge is set but the cache is off (CacheSize is zero)")
+		return nil, configErr("{CacheMaxAge} is set but the cache is off; set {CacheSize} too")
 	case size == 0:
 		return nil, nil
 	case maxAge == 0:

@@ -43,10 +43,10 @@ func FuzzSettingsFromMap(f *testing.F) {
 			"JWKS_REFRESH_INTERVAL": "1h", "JWKS_REFRESH_RATE_LIMIT": "30s", "JWKS_TIMEOUT": "2s", "JWKS_MAX_BODY_BYTES": "65536"},
 		{"ISSUER": "https://idp.example.com", "AUDIENCE": testAudience},
 		{"JWKS_URI": "http://idp.example.com/jwks", "INSECURE_ALLOW_HTTP_JWKS": "true", "ISSUER": testIssuer, "AUDIENCE": testAudience},
-		{"PUBLIC_KEY": pemKey, "ISSUER": testIssuer, "AUDIENCE": testAudience, "LEEWAY": "0s", "MAX_TOKEN_BYTES": "4096", "REQUIRE_AT_JWT": "1"},
+		{"PUBLIC_KEY": pemKey, "ISSUER": testIssuer, "AUDIENCE": testAudience, "LEEWAY": "0s", "MAX_TOKEN_BYTES": "4096", "REQUIRE_ACCESS_TOKEN_TYPE": "1"},
 		{"PUBLIC_KEY": pemKey, "JWKS_URI": "https://a/jwks", "ISSUER": testIssuer, "AUDIENCE": testAudience},
 		{"PUBLIC_KEY": pemKey, "ISSUER": "[]", "AUDIENCE": "[1]", "ALGORITHM": "none", "REQUIRED_SCOPES": `["a b"]`},
-		{"PUBLIC_KEY": " ", "ISSUER": " , ", "AUDIENCE": ",a", "LEEWAY": "-1s", "MAX_TOKEN_BYTES": "0", "REQUIRE_AT_JWT": "yes"},
+		{"PUBLIC_KEY": " ", "ISSUER": " , ", "AUDIENCE": ",a", "LEEWAY": "-1s", "MAX_TOKEN_BYTES": "0", "REQUIRE_ACCESS_TOKEN_TYPE": "yes"},
 		{"LEEWAY": "1e9h", "JWKS_TIMEOUT": "0", "JWKS_MAX_BODY_BYTES": "99999999999999999999", "MAX_TOKEN_BYTES": "9223372036854775807"},
 		{"PUBLIC_KEY": "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----", "ISSUER": "x", "AUDIENCE": "y"},
 		{"PUBLIC_KEY": strings.Repeat("s", 64), "ALGORITHM": "HS512,HS256", "ISSUER": "i", "AUDIENCE": "a", "LEEWAY": "5m1s"},
@@ -56,6 +56,7 @@ func FuzzSettingsFromMap(f *testing.F) {
 	}
 	f.Add("", uint32(0), false, "PUBLIC_KEY", "x")
 	f.Add("", uint32(0), false, "public_key", "x")
+	f.Add(envBlob(map[string]string{"ISSUER": testIssuer}), uint32(1)<<2, false, "issuer", testIssuer)
 	f.Add("", uint32(0), true, "", "")
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -83,8 +84,8 @@ func FuzzSettingsFromMap(f *testing.F) {
 		}
 		s, err := SettingsFromMap(prefix, vars)
 
-		// Variables without the prefix never matter.
-		withForeign := map[string]string{"OTHER_" + extraName: extraValue, strings.ToLower(prefix) + "ISSUER": "x"}
+		// Variables without the prefix (in any letter case) never matter.
+		withForeign := map[string]string{"OTHER_" + extraName: extraValue, strings.TrimSuffix(prefix, "_") + "ISSUER": "x"}
 		for k, v := range vars {
 			withForeign[k] = v
 		}
@@ -94,7 +95,7 @@ func FuzzSettingsFromMap(f *testing.F) {
 		}
 
 		if err != nil {
-			checkConfigErr(t, err, vars)
+			checkConfigErr(t, err, vars, prefix)
 			if !reflect.DeepEqual(s, Settings{}) {
 				t.Fatalf("error %v with non-zero settings", err)
 			}
@@ -102,7 +103,7 @@ func FuzzSettingsFromMap(f *testing.F) {
 		}
 		v, err := NewJWTVerifier(s, opts...)
 		if err != nil {
-			checkConfigErr(t, err, vars)
+			checkConfigErr(t, err, vars, prefix)
 			return
 		}
 		defer v.Close()
@@ -120,30 +121,25 @@ func FuzzSettingsFromMap(f *testing.F) {
 }
 
 // checkConfigErr asserts a configuration error matches mcpauth.ErrInvalidConfig
-// alone, names a variable it was given (or the field it came from) and
+// alone, names a variable (the settings came from the environment, so
+// NewJWTVerifier's errors name variables too, never Settings fields) and
 // does not quote the PUBLIC_KEY value, which may be an HMAC secret.
-func checkConfigErr(t *testing.T, err error, vars map[string]string) {
+func checkConfigErr(t *testing.T, err error, vars map[string]string, prefix string) {
 	t.Helper()
 	if !errors.Is(err, mcpauth.ErrInvalidConfig) || errors.Is(err, mcpauth.ErrInvalidToken) || errors.Is(err, mcpauth.ErrInsufficientScope) || errors.Is(err, mcpauth.ErrKeySourceUnavailable) {
 		t.Fatalf("error %q does not match mcpauth.ErrInvalidConfig alone", err)
 	}
 	msg := err.Error()
-	named := false
 	for name, val := range vars {
-		if strings.Contains(msg, name) {
-			named = true
-		}
-		if strings.HasSuffix(name, "PUBLIC_KEY") && len(val) > 16 && strings.Contains(msg, val) && !quotedElsewhere(val, name, vars) {
+		if strings.HasSuffix(strings.ToUpper(name), "PUBLIC_KEY") && len(val) > 16 && strings.Contains(msg, val) && !quotedElsewhere(val, name, vars) {
 			t.Fatalf("error quotes the PUBLIC_KEY value: %q", msg)
 		}
 	}
-	// NewJWTVerifier names Settings fields, not variables.
-	for _, field := range []string{"PublicKey", "JWKSURI", "Issuers", "Audiences", "Algorithm", "algorithm", "RequiredScopes", "Leeway",
-		"MaxTokenBytes", "JWKS", "HMAC", "key source", "issuer", "Cache"} {
-		named = named || strings.Contains(msg, field)
+	if !strings.Contains(strings.ToUpper(msg), prefix) {
+		t.Fatalf("error %q names no %s* variable", msg, prefix)
 	}
-	if !named {
-		t.Fatalf("error %q names no variable or setting", msg)
+	if strings.Contains(msg, "Settings.") {
+		t.Fatalf("error %q names a Settings field for settings from the environment", msg)
 	}
 }
 

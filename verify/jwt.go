@@ -71,6 +71,16 @@ var _ mcpauth.TokenVerifier = (*JWTVerifier)(nil)
 // [JWTVerifier.Close] (or cancel the [WithContext] context) to stop the
 // refresh loop.
 func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
+	v, err := newJWTVerifier(s, opts)
+	if err != nil {
+		return nil, fromOrigin(err, s.env)
+	}
+	return v, nil
+}
+
+// newJWTVerifier is NewJWTVerifier; its configuration errors name settings
+// as {Field} placeholders.
+func newJWTVerifier(s Settings, opts []Option) (*JWTVerifier, error) {
 	o := options{now: time.Now, ctx: context.Background()}
 	for i, opt := range opts {
 		if opt == nil {
@@ -93,10 +103,16 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	v := &JWTVerifier{now: o.now, requireATJWT: s.RequireAccessTokenType}
 
 	var err error
-	if v.issuers, err = checkList("Issuers", s.Issuers, true); err != nil {
+	if len(s.Issuers) == 0 {
+		return nil, configErr("{Issuers} is required: the issuer (iss) of the tokens to accept, such as https://auth.example.com")
+	}
+	if v.issuers, err = checkList("Issuers", s.Issuers); err != nil {
 		return nil, err
 	}
-	if v.audiences, err = checkList("Audiences", s.Audiences, true); err != nil {
+	if len(s.Audiences) == 0 {
+		return nil, configErr("{Audiences} is required: the audience (aud) tokens must be issued for, usually this server's resource URL such as https://mcp.example.com/mcp")
+	}
+	if v.audiences, err = checkList("Audiences", s.Audiences); err != nil {
 		return nil, err
 	}
 	if v.requiredScopes, err = checkScopes("RequiredScopes", s.RequiredScopes); err != nil {
@@ -108,7 +124,9 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	case s.Leeway < 0:
 		v.leeway = 0
 	case s.Leeway > MaxLeeway:
-		return nil, configErr("Leeway %s is larger than the maximum %s", s.Leeway, MaxLeeway)
+		return nil, configErrOr(
+			fmt.Sprintf("{Leeway} %s is larger than the maximum %s (MaxLeeway); a negative value means no leeway", s.Leeway, MaxLeeway),
+			fmt.Sprintf("{Leeway}=%s is larger than the maximum %s; set at most %s, or 0s for no leeway", s.Leeway, MaxLeeway, MaxLeeway))
 	default:
 		v.leeway = s.Leeway
 	}
@@ -116,7 +134,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 	case s.MaxTokenBytes == 0:
 		v.maxTokenBytes = DefaultMaxTokenBytes
 	case s.MaxTokenBytes < 0 || s.MaxTokenBytes > maxMaxTokenBytes:
-		return nil, configErr("MaxTokenBytes %d is out of range (1 to %d)", s.MaxTokenBytes, maxMaxTokenBytes)
+		return nil, configErr("{MaxTokenBytes} %d is out of range (1 to %d)", s.MaxTokenBytes, maxMaxTokenBytes)
 	default:
 		v.maxTokenBytes = s.MaxTokenBytes
 	}
@@ -125,34 +143,41 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		return nil, err
 	}
 
-	sources := 0
-	for _, set := range []bool{s.PublicKey != "", s.JWKSURI != "", o.keySource != nil} {
+	var sources []string
+	for name, set := range map[string]bool{"{PublicKey}": s.PublicKey != "", "{JWKSURI}": s.JWKSURI != "", "WithKeySource": o.keySource != nil} {
 		if set {
-			sources++
+			sources = append(sources, name)
 		}
 	}
-	discover := sources == 0 // one issuer: several are split into providers
-	switch {
-	case sources > 1:
-		return nil, configErr("exactly one key source is required: PublicKey (PEM key or HMAC secret), JWKSURI, or WithKeySource; %d are set", sources)
+	slices.Sort(sources)
+	discover := len(sources) == 0 // one issuer: several are split into providers
+	if len(sources) > 1 {
+		both := "both"
+		if len(sources) > 2 {
+			both = "all"
+		}
+		return nil, configErr("%s are %s set; set exactly one key source", strings.Join(sources, " and "), both)
+	}
+	if err := checkJWKSSettings(s); err != nil {
+		return nil, err
 	}
 	hmac := len(algs) > 0 && slices.Contains(jose.HMACAlgorithms, algs[0])
 	switch {
 	case o.keySource != nil:
 		if len(algs) == 0 {
-			return nil, configErr("Algorithms must be set when a custom key source is used")
+			return nil, configErr("{Algorithms} must be set when WithKeySource is used")
 		}
 		if hmac {
-			return nil, configErr("HMAC algorithms cannot be used with a custom key source")
+			return nil, configErr("{Algorithms}: HMAC algorithms cannot be used with WithKeySource")
 		}
 		v.source = o.keySource
 		v.algorithms = algs
 	case s.JWKSURI != "" || discover:
 		if hmac && discover {
-			return nil, configErr("HMAC algorithms (%s) need the shared secret in PublicKey; keys discovered from an issuer are public and never HMAC secrets", strings.Join(algs, ","))
+			return nil, configErr("{Algorithms}: HMAC algorithms (%s) need the shared secret in {PublicKey}; keys discovered from an issuer are public and never HMAC secrets", strings.Join(algs, ","))
 		}
 		if hmac {
-			return nil, configErr("HMAC algorithms (%s) cannot be used with a JWKSURI; a JWK Set is public, so its keys must never be HMAC secrets", strings.Join(algs, ","))
+			return nil, configErr("{Algorithms}: HMAC algorithms (%s) cannot be used with {JWKSURI}; a JWK Set is public, so its keys must never be HMAC secrets", strings.Join(algs, ","))
 		}
 		if len(algs) == 0 {
 			algs = jose.AsymmetricAlgorithms
@@ -161,10 +186,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		src, err := newRemoteKeySource(ctx, s, algs, o)
 		if err != nil {
 			cancel()
-			if discover {
-				return nil, fmt.Errorf("discovery from issuer: %w", err) // matches mcpauth.ErrInvalidConfig
-			}
-			return nil, fmt.Errorf("JWKSURI: %w", err) // matches mcpauth.ErrInvalidConfig
+			return nil, remoteConfigErr(err, s, discover)
 		}
 		v.source = src
 		v.algorithms = algs
@@ -176,11 +198,11 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		}
 	case hmac:
 		if looksLikeKeyMaterial(s.PublicKey) {
-			return nil, configErr("PublicKey looks like a PEM key, certificate or JWK, which must never be used as an HMAC secret (algorithm confusion); configure a random secret")
+			return nil, configErr("{PublicKey} looks like a PEM key, certificate or JWK, which must never be used as an HMAC secret (algorithm confusion); configure a random secret")
 		}
 		for _, a := range algs {
 			if n := hmacMinSecret[a]; len(s.PublicKey) < n {
-				return nil, configErr("HMAC secret for %s is %d bytes; at least %d are required", a, len(s.PublicKey), n)
+				return nil, configErr("{PublicKey}: the HMAC secret for %s is %d bytes; at least %d are required", a, len(s.PublicKey), n)
 			}
 		}
 		v.staticKey = []byte(s.PublicKey)
@@ -190,9 +212,9 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		key, err := parsePublicKeyPEM(s.PublicKey)
 		if err != nil {
 			if len(algs) == 0 && !strings.Contains(s.PublicKey, "-----BEGIN") {
-				return nil, configErr("%w (for an HMAC secret, set Algorithms to HS256, HS384 or HS512)", err)
+				return nil, &configError{text: err.Error() + " (for an HMAC secret, set {Algorithms=HS256}, HS384 or HS512)", cause: err}
 			}
-			return nil, configErr("%w", err)
+			return nil, &configError{text: err.Error(), cause: err}
 		}
 		keyAlgs := jose.AlgorithmsForKey(key)
 		if len(algs) == 0 {
@@ -200,7 +222,7 @@ func NewJWTVerifier(s Settings, opts ...Option) (*JWTVerifier, error) {
 		}
 		for _, a := range algs {
 			if !slices.Contains(keyAlgs, a) {
-				return nil, configErr("algorithm %s cannot be used with the configured %s key (allowed: %s)", a, keyKind(key), strings.Join(keyAlgs, ","))
+				return nil, configErr("{Algorithms}: algorithm %s cannot be used with the configured %s key (allowed: %s)", a, keyKind(key), strings.Join(keyAlgs, ","))
 			}
 		}
 		v.staticKey = key
@@ -421,22 +443,14 @@ func keyKind(key any) string {
 	}
 }
 
-// configErr formats an error that matches mcpauth.ErrInvalidConfig.
-func configErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %w", mcpauth.ErrInvalidConfig, fmt.Errorf(format, args...))
-}
-
 // checkList validates a list of exact-match strings.
-func checkList(field string, in []string, required bool) ([]string, error) {
-	if required && len(in) == 0 {
-		return nil, configErr("%s: at least one value is required", field)
-	}
+func checkList(field string, in []string) ([]string, error) {
 	for _, s := range in {
 		if s == "" {
-			return nil, configErr("%s: empty value", field)
+			return nil, configErr("{%s} has an empty value", field)
 		}
 		if strings.TrimSpace(s) != s {
-			return nil, configErr("%s: value %q has surrounding whitespace", field, s)
+			return nil, configErr("{%s}: value %q has surrounding whitespace", field, s)
 		}
 	}
 	return slices.Clone(in), nil
@@ -446,12 +460,12 @@ func checkList(field string, in []string, required bool) ([]string, error) {
 func checkScopes(field string, in []string) ([]string, error) {
 	for _, s := range in {
 		if s == "" {
-			return nil, configErr("%s: empty scope", field)
+			return nil, configErr("{%s} has an empty scope", field)
 		}
 		for i := 0; i < len(s); i++ {
 			c := s[i]
 			if c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
-				return nil, configErr("%s: scope %q has a character not allowed in a scope (RFC 6749 §3.3)", field, s)
+				return nil, configErr("{%s}: scope %q has a character not allowed in a scope (RFC 6749 §3.3)", field, s)
 			}
 		}
 	}
@@ -465,11 +479,11 @@ func checkAlgorithms(in []string) ([]string, error) {
 	for _, a := range in {
 		switch {
 		case strings.EqualFold(a, "none"):
-			return nil, configErr("algorithm %q is never allowed", a)
+			return nil, configErr("{Algorithms}: algorithm %q is never allowed", a)
 		case jose.UnsupportedAlgorithmHint(a) != "":
-			return nil, configErr("algorithm %q: %s", a, jose.UnsupportedAlgorithmHint(a))
+			return nil, configErr("{Algorithms}: algorithm %q: %s", a, jose.UnsupportedAlgorithmHint(a))
 		case !isSupportedAlgorithm(a):
-			return nil, configErr("algorithm %q is not supported (supported: %s, %s)", a, strings.Join(jose.AsymmetricAlgorithms, ","), strings.Join(jose.HMACAlgorithms, ","))
+			return nil, configErr("{Algorithms}: algorithm %q is not supported (supported: %s, %s)", a, strings.Join(jose.AsymmetricAlgorithms, ","), strings.Join(jose.HMACAlgorithms, ","))
 		case slices.Contains(jose.HMACAlgorithms, a):
 			hmac = true
 		default:
@@ -477,7 +491,7 @@ func checkAlgorithms(in []string) ([]string, error) {
 		}
 	}
 	if hmac && asym {
-		return nil, configErr("HMAC and asymmetric algorithms cannot be mixed in one verifier (algorithm confusion)")
+		return nil, configErr("{Algorithms}: HMAC and asymmetric algorithms cannot be mixed in one verifier (algorithm confusion)")
 	}
 	out := slices.Clone(in)
 	slices.Sort(out)

@@ -39,10 +39,10 @@ func looksLikeKeyMaterial(s string) bool {
 func parsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 	block, rest := pem.Decode([]byte(strings.TrimSpace(s)))
 	if block == nil {
-		return nil, errors.New("PublicKey is not PEM encoded")
+		return nil, errors.New("{PublicKey} is not PEM encoded")
 	}
 	if len(strings.TrimSpace(string(rest))) != 0 {
-		return nil, errors.New("PublicKey holds more than one PEM block; configure exactly one key or certificate")
+		return nil, errors.New("{PublicKey} holds more than one PEM block; configure exactly one key or certificate")
 	}
 	var (
 		key any
@@ -61,15 +61,15 @@ func parsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 		}
 	default:
 		if strings.Contains(block.Type, "PRIVATE") {
-			return nil, fmt.Errorf("PublicKey is a %s; configure the public key, never the private key", block.Type)
+			return nil, fmt.Errorf("{PublicKey} is a %s; configure the public key, never the private key", block.Type)
 		}
-		return nil, fmt.Errorf("PublicKey PEM block type %q is not supported (want PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)", block.Type)
+		return nil, fmt.Errorf("{PublicKey} PEM block type %q is not supported (want PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)", block.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("PublicKey (%s) cannot be parsed: %w", block.Type, err)
+		return nil, fmt.Errorf("{PublicKey} (%s) cannot be parsed: %w", block.Type, err)
 	}
 	if err := jose.CheckPublicKey(key); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("{PublicKey}: %w", err)
 	}
 	return key, nil
 }

@@ -67,7 +67,7 @@ func providerSettings(s Settings) ([]Settings, error) {
 	var out []Settings
 	switch {
 	case len(s.Issuers) == 0 && (s.PublicKey != "" || s.JWKSURI != ""):
-		return nil, configErr("PublicKey or JWKSURI is set without Issuers; with Providers, every key source belongs to an issuer")
+		return nil, configErr("{PublicKey} or {JWKSURI} is set without {Issuers}; with Providers, every key source belongs to an issuer")
 	case len(s.Issuers) == 0:
 	case s.PublicKey != "" || s.JWKSURI != "":
 		out = append(out, base)
@@ -80,6 +80,7 @@ func providerSettings(s Settings) ([]Settings, error) {
 	}
 	for _, pr := range s.Providers {
 		p := base
+		p.env = "" // a Provider is Go code or a providers file, not variables
 		p.Issuers = []string{pr.Issuer}
 		p.PublicKey, p.JWKSURI = pr.PublicKey, pr.JWKSURI
 		p.Algorithms = pr.Algorithms

@@ -300,12 +300,12 @@ func TestProvidersConfigErrors(t *testing.T) {
 		{"duplicate issuer", Settings{Issuers: []string{"https://a"}, PublicKey: pem, Providers: []Provider{{Issuer: "https://a", PublicKey: pem}}}, nil,
 			`issuer "https://a" is configured twice`},
 		{"key without issuers", Settings{PublicKey: pem, Providers: []Provider{{Issuer: "https://a", PublicKey: pem}}}, nil,
-			"PublicKey or JWKSURI is set without Issuers"},
-		{"provider without issuer", Settings{Providers: []Provider{{PublicKey: pem}}}, nil, "Issuers: empty value"},
+			"Settings.PublicKey or Settings.JWKSURI is set without Settings.Issuers"},
+		{"provider without issuer", Settings{Providers: []Provider{{PublicKey: pem}}}, nil, "Settings.Issuers has an empty value"},
 		{"provider with two key sources", Settings{Providers: []Provider{{Issuer: "https://a", PublicKey: pem, JWKSURI: "https://a/jwks"}}}, nil,
-			"provider https://a: exactly one key source"},
+			"provider https://a: Settings.JWKSURI and Settings.PublicKey are both set; set exactly one key source"},
 		{"provider with a bad algorithm", Settings{Providers: []Provider{{Issuer: "https://a", PublicKey: pem, Algorithms: []string{"ES256"}}}}, nil,
-			"provider https://a: algorithm ES256 cannot be used with the configured RSA key"},
+			"provider https://a: Settings.Algorithms: algorithm ES256 cannot be used with the configured RSA key"},
 		{"custom key source", Settings{Providers: []Provider{{Issuer: "https://a", PublicKey: pem}}}, []Option{WithKeySource(nopSource{})}, "WithKeySource cannot be used with several providers"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -108,4 +108,9 @@ type Settings struct {
 	// provider. Several Issuers with no key source need no Providers: each
 	// issuer's keys are then discovered from its own metadata.
 	Providers []Provider
+
+	// env is the (upper-case) prefix of the variables these settings were
+	// read from by SettingsFromEnv, so that NewJWTVerifier's errors name
+	// variables; "" for settings written in code, whose errors name fields.
+	env string
 }

@@ -121,16 +121,48 @@ func parseServerConfig(command string, args []string, e env) (cfg *serverConfig,
 	if fs.NArg() != 0 {
 		return nil, e.failf(exitUsage, "%s takes no arguments", command), true
 	}
-	vars, err := withFastMCPSettings(e.withPrefix(envOwnPrefix), e.withPrefix(verify.FastMCPEnvPrefix))
+	// Variable names are read in any letter case, as FastMCP reads its own:
+	// a setting that looks like ours is never ignored, nor is one only in
+	// FastMCP's .env file.
+	if err := checkDotEnv(dotEnvFile, e.environ); err != nil {
+		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": ")), true
+	}
+	own, err := e.withPrefix(envOwnPrefix)
+	if err != nil {
+		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": ")), true
+	}
+	fast, err := e.withPrefix(verify.FastMCPEnvPrefix)
+	if err != nil {
+		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": ")), true
+	}
+	// With FastMCP's family, name its variables in every message.
+	family := func(msg string) string {
+		if len(fast) > 0 {
+			return strings.ReplaceAll(msg, verify.EnvPrefix, verify.FastMCPEnvPrefix)
+		}
+		return msg
+	}
+	intro, err := e.withPrefix(fastMCPIntrospectionPrefix)
+	if err != nil {
+		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": ")), true
+	}
+	vars, err := withFastMCPSettings(own, fast)
 	if err == nil {
-		vars, err = withFastMCPIntrospection(vars, e.withPrefix(fastMCPIntrospectionPrefix))
+		vars, err = withFastMCPIntrospection(vars, intro)
 	}
 	if err != nil {
-		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": ")), true
+		return nil, e.failf(exitUsage, "%s", family(strings.TrimPrefix(err.Error(), errConfig.Error()+": "))), true
 	}
 	cfg, err = configFromEnv(command, vars, *addrFlag, flagValue(upstreamFlag))
 	if err != nil {
-		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": ")), true
+		return nil, e.failf(exitUsage, "%s", family(strings.TrimPrefix(err.Error(), errConfig.Error()+": "))), true
+	}
+	if len(fast) > 0 {
+		// The same values, read under FastMCP's names, so that the
+		// verifier's errors name the variables that were set.
+		if cfg.settings, err = verify.SettingsFromMap(verify.FastMCPEnvPrefix, fast); err != nil {
+			return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": ")), true
+		}
 	}
 	cfg.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	cfg.stdout = e.stdout
@@ -185,6 +217,8 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 		case strings.HasPrefix(k, verify.EnvPrefix) || strings.HasPrefix(k, envIntrospectionPrefix) || slices.Contains(known, k):
 		case k == envUpstream || k == envTrustedProxies:
 			return nil, configErrorf("%s is read only by mcpauth proxy; unset it for mcpauth %s", k, command)
+		case verify.Suggest(k, append(slices.Clone(known), verify.EnvVariables(verify.EnvPrefix)...)) != "":
+			return nil, configErrorf("unknown environment variable %s; did you mean %s?", k, verify.Suggest(k, append(slices.Clone(known), verify.EnvVariables(verify.EnvPrefix)...)))
 		default:
 			return nil, configErrorf("unknown environment variable %s (known: %s, and the %s* settings)", k, strings.Join(known, ", "), verify.EnvPrefix)
 		}
@@ -329,12 +363,13 @@ func parseLogLevel(s string) (slog.Level, error) {
 	return 0, fmt.Errorf("%q is not one of debug, info, warn, error", s)
 }
 
-// envHelp documents every variable serve or proxy reads.
+// envHelp documents every variable serve or proxy reads: its own, then the
+// settings variables from verify.EnvTable, the table the parser reads.
 func envHelp(command string) string {
 	var b strings.Builder
-	b.WriteString("\nEnvironment (a flag wins over its variable; an unknown MCPAUTH_* variable is an error):\n")
+	b.WriteString("\nEnvironment (a flag wins over its variable; names are read in any letter case;\nan unknown MCPAUTH_* variable is an error):\n")
 	row := func(name, desc string) { fmt.Fprintf(&b, "  %-38s %s\n", name, desc) }
-	row(envAddr, "listen address host:port (default "+defaultAddr+"; 0.0.0.0:8080 in a container)")
+	row(envAddr, "listen address host:port (default "+defaultAddr+")")
 	if command == "proxy" {
 		row(envUpstream, "URL of the upstream MCP endpoint, http or https (required)")
 		row(envTrustedProxies, "gateways whose X-Forwarded-*/Forwarded headers are kept: IPs and CIDRs,")
@@ -344,25 +379,21 @@ func envHelp(command string) string {
 	row(envAuthServers, "authorization servers in the metadata, comma-separated (default: the issuers)")
 	row(envStaticTokens, "JSON file of static tokens {token: {client_id, scopes, expires_at, sub}};")
 	row("", "development only; excludes the JWT key, issuer and audience settings")
-	row(envPublicKey, "PEM public key or certificate (or the HMAC secret for HS*)")
-	row(envJWKSURI, "JWK Set URL (https; plain http only on loopback)")
-	row(envIssuer, "accepted issuers, comma-separated; required with a key; alone, the JWKS is discovered from its metadata")
-	row(envAudience, "accepted audiences, comma-separated (default: the resource URL, BASE_URL/mcp)")
-	row(envAlgorithm, "algorithm allow-list, comma-separated (default: by key type)")
-	row(envScopes, "scopes every token must grant, comma- or space-separated")
 	policyHelp(row)
-	row(envBaseURL, "public base URL (default http:// + the listen address); resource = BASE_URL/mcp")
-	row(verify.EnvPrefix+"LEEWAY", "clock skew for exp, nbf, iat as a Go duration (default 30s; 0s for none)")
-	row(verify.EnvPrefix+"MAX_TOKEN_BYTES", "token size cap in bytes (default 16384)")
-	row(verify.EnvPrefix+"REQUIRE_AT_JWT", "true to require typ at+jwt (RFC 9068)")
-	row(verify.EnvPrefix+"JWKS_REFRESH_INTERVAL", "JWK Set refresh period, Go duration (default 1h)")
-	row(verify.EnvPrefix+"JWKS_REFRESH_RATE_LIMIT", "minimum time between refreshes for unknown kids (default 30s)")
-	row(verify.EnvPrefix+"JWKS_TIMEOUT", "timeout of one JWK Set fetch (default 10s)")
-	row(verify.EnvPrefix+"JWKS_MAX_BODY_BYTES", "JWK Set size cap in bytes (default 1 MiB)")
-	row(verify.EnvPrefix+"INSECURE_ALLOW_HTTP_JWKS", "true to allow a plain-http JWKS on a non-loopback host")
-	row(verify.EnvPrefix+"CACHE_SIZE", "verified-token cache entries (default: no cache)")
-	row(verify.EnvPrefix+"CACHE_MAX_AGE", "how long a cached token is served at most, Go duration (default 5m)")
-	row(verify.EnvPrefix+"PROVIDERS_FILE", "JSON array of further issuers {issuer, jwks_uri, public_key, audiences, algorithms, required_scopes}")
+	// What serve and proxy do when a setting is unset, where it differs
+	// from the library's default.
+	serverDefault := map[string]string{
+		envIssuer:   "required with a key; alone, the JWK Set is discovered from its metadata",
+		envAudience: "the resource URL, BASE_URL/mcp",
+		envBaseURL:  "http:// + the listen address",
+	}
+	for _, v := range verify.EnvTable(verify.EnvPrefix) {
+		def := v.Default
+		if d, ok := serverDefault[v.Name]; ok {
+			def = d
+		}
+		row(v.Name, v.Help+" (default: "+def+")")
+	}
 	b.WriteString(introspectionHelp())
 	if command == "proxy" {
 		b.WriteString(proxyHeadersHelp)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,7 +29,15 @@ func TestServerConfigErrors(t *testing.T) {
 		environ []string
 		want    string // must appear in the one-line error
 	}{
-		{"unknown variable", "serve", nil, []string{"MCPAUTH_ADRR=:1"}, "unknown environment variable MCPAUTH_ADRR"},
+		{"unknown variable", "serve", nil, []string{"MCPAUTH_ADRR=:1"}, "unknown environment variable MCPAUTH_ADRR; did you mean MCPAUTH_ADDR?"},
+		{"unknown variable far from any", "serve", nil, []string{"MCPAUTH_SOMETHING_ELSE=1"}, "unknown environment variable MCPAUTH_SOMETHING_ELSE (known: MCPAUTH_ADDR"},
+		{"lower-case typo", "serve", nil, []string{"mcpauth_jwt_audiences=x"}, "unknown environment variable MCPAUTH_JWT_AUDIENCES; did you mean MCPAUTH_JWT_AUDIENCE?"},
+		{"renamed variable", "serve", nil, []string{"MCPAUTH_JWT_REQUIRE_AT_JWT=true"}, "MCPAUTH_JWT_REQUIRE_AT_JWT was renamed to MCPAUTH_JWT_REQUIRE_ACCESS_TOKEN_TYPE"},
+		{"two spellings", "serve", nil, []string{"MCPAUTH_JWT_ISSUER=" + iss, "mcpauth_jwt_issuer=" + iss}, "MCPAUTH_JWT_ISSUER and mcpauth_jwt_issuer are both set"},
+		{"two FastMCP spellings", "serve", nil, []string{"FASTMCP_SERVER_AUTH_JWT_ISSUER=" + iss, "Fastmcp_Server_Auth_Jwt_Issuer=" + iss}, "FASTMCP_SERVER_AUTH_JWT_ISSUER and Fastmcp_Server_Auth_Jwt_Issuer are both set"},
+		{"lower-case FastMCP leeway", "serve", nil, []string{"MCPAUTH_ADDR=127.0.0.1:0", "fastmcp_server_auth_jwt_public_key=" + kp.PublicKeyPEM(), "fastmcp_server_auth_jwt_issuer=" + iss, "fastmcp_server_auth_jwt_leeway=10m"},
+			"FASTMCP_SERVER_AUTH_JWT_LEEWAY=10m0s is larger than the maximum 5m0s; set at most 5m0s, or 0s for no leeway"},
+		{"FastMCP key without issuer", "serve", nil, []string{"fastmcp_server_auth_jwt_public_key=" + kp.PublicKeyPEM()}, "FASTMCP_SERVER_AUTH_JWT_ISSUER is required"},
 		{"unknown JWT variable", "serve", nil, []string{"MCPAUTH_JWT_AUDIENCES=x"}, "MCPAUTH_JWT_AUDIENCES"},
 		{"upstream for serve", "serve", nil, []string{"MCPAUTH_UPSTREAM=http://127.0.0.1:1/mcp"}, "MCPAUTH_UPSTREAM is read only by mcpauth proxy"},
 		{"bad log level", "serve", nil, []string{"MCPAUTH_LOG_LEVEL=loud"}, "MCPAUTH_LOG_LEVEL"},
@@ -51,7 +60,7 @@ func TestServerConfigErrors(t *testing.T) {
 		{"static file missing", "serve", nil, []string{"MCPAUTH_STATIC_TOKENS_FILE=" + filepath.Join(dir, "nope.json")}, "MCPAUTH_STATIC_TOKENS_FILE"},
 		{"key without issuer", "serve", nil, []string{key}, "MCPAUTH_JWT_ISSUER is required"},
 		{"issuer not advertisable", "serve", nil, []string{key, "MCPAUTH_JWT_ISSUER=issuer-without-scheme"}, "MCPAUTH_AUTHORIZATION_SERVERS"},
-		{"two issuers without key, one plain http", "serve", nil, []string{"MCPAUTH_ADDR=127.0.0.1:0", "MCPAUTH_JWT_ISSUER=http://b.example.com,https://a.example.com"}, "provider http://b.example.com: discovery from issuer"},
+		{"two issuers without key, one plain http", "serve", nil, []string{"MCPAUTH_ADDR=127.0.0.1:0", "MCPAUTH_JWT_ISSUER=http://b.example.com,https://a.example.com"}, "provider http://b.example.com: MCPAUTH_JWT_ISSUER \"http://b.example.com\" uses plain http on a non-loopback host: use https, or set MCPAUTH_JWT_INSECURE_ALLOW_HTTP_JWKS=true"},
 		{"audience without key", "serve", nil, []string{"MCPAUTH_JWT_AUDIENCE=x"}, "MCPAUTH_JWT_AUDIENCE is set but no key source is"},
 		{"bad JWT duration", "serve", nil, []string{"MCPAUTH_JWT_JWKS_TIMEOUT=soon"}, "MCPAUTH_JWT_JWKS_TIMEOUT"},
 		// Detected when the verifier is built, after listening.
@@ -138,6 +147,19 @@ func TestServerHelpDocumentsEveryVariable(t *testing.T) {
 					t.Errorf("help does not mention %s", name)
 				}
 			}
+			// The settings rows come from verify.EnvTable, defaults
+			// included; serve and proxy override three of them.
+			for _, v := range verify.EnvTable(verify.EnvPrefix) {
+				line := helpLine(stderr, v.Name)
+				if !strings.Contains(line, v.Help) || (!strings.Contains(line, "(default: "+v.Default+")") && v.Name != envIssuer && v.Name != envAudience && v.Name != envBaseURL) {
+					t.Errorf("help line %q does not show %s's meaning and default %q", line, v.Name, v.Default)
+				}
+			}
+			// No default the binary does not have (the address in a
+			// container is whatever the image sets).
+			if strings.Contains(stderr, "in a container") {
+				t.Errorf("help claims a container default")
+			}
 		})
 	}
 	code, stdout, _ := runCmd(t, "", nil, "help")
@@ -178,5 +200,36 @@ func TestServeReadsFastMCPVariables(t *testing.T) {
 	code, _, stderr := runCmd(t, "", []string{"FASTMCP_SERVER_AUTH_JWT_LEEWAY=soon"}, "serve")
 	if code != exitUsage || !strings.Contains(stderr, "FASTMCP_SERVER_AUTH_JWT_LEEWAY") {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
+
+// helpLine returns the line of the help's environment table for name.
+func helpLine(help, name string) string {
+	_, table, _ := strings.Cut(help, "\nEnvironment (")
+	for _, l := range strings.Split(table, "\n") {
+		if strings.HasPrefix(l, "  "+name+" ") {
+			return l
+		}
+	}
+	return ""
+}
+
+// TestServerConfigAnyLetterCase: serve and proxy read their variables in any
+// letter case, as FastMCP does, so a lower-case required scope is enforced,
+// never ignored.
+func TestServerConfigAnyLetterCase(t *testing.T) {
+	kp := testkeys.SharedRSAKeyPair(t)
+	for _, environ := range [][]string{
+		{"mcpauth_jwt_public_key=" + kp.PublicKeyPEM(), "Mcpauth_Jwt_Issuer=" + iss, "mcpauth_jwt_required_scopes=admin", "mcpauth_addr=127.0.0.1:9"},
+		{"fastmcp_server_auth_jwt_public_key=" + kp.PublicKeyPEM(), "FASTMCP_SERVER_AUTH_JWT_ISSUER=" + iss, "fastmcp_server_auth_jwt_required_scopes=admin", "mcpauth_addr=127.0.0.1:9"},
+	} {
+		var stderr strings.Builder
+		cfg, code, done := parseServerConfig("serve", nil, env{stderr: &stderr, environ: environ})
+		if done {
+			t.Fatalf("%v: exit %d: %s", environ, code, stderr.String())
+		}
+		if !slices.Equal(cfg.settings.RequiredScopes, []string{"admin"}) || cfg.addr != "127.0.0.1:9" || cfg.mode != modeJWT {
+			t.Fatalf("%v: scopes %v addr %q mode %v", environ, cfg.settings.RequiredScopes, cfg.addr, cfg.mode)
+		}
 	}
 }

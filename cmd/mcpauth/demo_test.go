@@ -168,8 +168,8 @@ func TestServeDemoSettings(t *testing.T) {
 	// The demo honours the verifier settings that do not name a key
 	// source: here RFC 9068 typing and custom required scopes.
 	ts := startServer(t, "serve", map[string]string{
-		"MCPAUTH_JWT_REQUIRE_AT_JWT": "true",
-		envScopes:                    "tools:read tools:call",
+		"MCPAUTH_JWT_REQUIRE_ACCESS_TOKEN_TYPE": "true",
+		envScopes:                               "tools:read tools:call",
 	})
 	token := regexp.MustCompile(`Bearer ([A-Za-z0-9_.-]+)`).FindStringSubmatch(ts.stdout.String())[1]
 	status, _, res := callWhoami(t, ts.mcp(), token)

@@ -154,9 +154,9 @@ func TestTokenFlags(t *testing.T) {
 	}
 	// The RFC 9068 token passes a verifier that requires at+jwt.
 	pub, _ := os.ReadFile(filepath.Join(dir, "public.pem"))
-	environ := []string{envPublicKey + "=" + string(pub), envIssuer + "=" + iss, envAudience + "=" + aud, "MCPAUTH_JWT_REQUIRE_AT_JWT=true"}
+	environ := []string{envPublicKey + "=" + string(pub), envIssuer + "=" + iss, envAudience + "=" + aud, "MCPAUTH_JWT_REQUIRE_ACCESS_TOKEN_TYPE=true"}
 	if code, out, stderr := runCmd(t, tok, environ, "verify"); code != exitOK || !strings.Contains(out, `"cli-1"`) {
-		t.Errorf("verify with REQUIRE_AT_JWT: %d %s %s", code, out, stderr)
+		t.Errorf("verify with REQUIRE_ACCESS_TOKEN_TYPE: %d %s %s", code, out, stderr)
 	}
 
 	for _, args := range [][]string{

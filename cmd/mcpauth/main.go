@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/verify"
 )
 
 // Exit codes, shared by every subcommand.
@@ -24,15 +26,11 @@ type env struct {
 	environ        []string
 }
 
-// withPrefix returns the variables whose names start with prefix.
-func (e env) withPrefix(prefix string) map[string]string {
-	m := make(map[string]string)
-	for _, kv := range e.environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, prefix) {
-			m[k] = v
-		}
-	}
-	return m
+// withPrefix returns the variables whose names start with prefix in any
+// letter case, keyed by their upper-case names (see verify.EnvVars); one
+// name set in two spellings is an error.
+func (e env) withPrefix(prefix string) (map[string]string, error) {
+	return verify.EnvVars(e.environ, prefix)
 }
 
 // failf prints one error line to stderr and returns code.

@@ -70,7 +70,19 @@ func TestVerifyExitCodes(t *testing.T) {
 		{"wrong key", pemEnv(t, kp), mint(t, other, testkeys.TokenOptions{}), nil, exitInvalid, "algorithm"},
 		{"garbage", pemEnv(t, kp), "not-a-token", nil, exitInvalid, "malformed"},
 		{"missing scope", pemEnv(t, kp, "MCPAUTH_JWT_REQUIRED_SCOPES=read,admin"), mint(t, kp, testkeys.TokenOptions{Scopes: []string{"read"}}), nil, exitScope, "insufficient scope: missing admin"},
-		{"no configuration", []string{"PATH=/usr/bin"}, mint(t, kp, testkeys.TokenOptions{}), nil, exitUsage, "Issuers: at least one value"},
+		{"no configuration", []string{"PATH=/usr/bin"}, mint(t, kp, testkeys.TokenOptions{}), nil, exitUsage, "MCPAUTH_JWT_ISSUER is required"},
+		// Names in any letter case, as FastMCP reads them: a lower-case
+		// required scope is enforced, never ignored.
+		{"lower-case required scope", pemEnv(t, kp, "mcpauth_jwt_required_scopes=admin"), mint(t, kp, testkeys.TokenOptions{Scopes: []string{"read"}}), nil, exitScope, "insufficient scope: missing admin"},
+		{"mixed-case FastMCP required scope", []string{
+			"FastMCP_Server_Auth_JWT_Public_Key=" + kp.PublicKeyPEM(), "fastmcp_server_auth_jwt_issuer=" + iss,
+			"FASTMCP_SERVER_AUTH_JWT_AUDIENCE=" + aud, "fastmcp_server_auth_jwt_required_scopes=admin",
+		}, mint(t, kp, testkeys.TokenOptions{Scopes: []string{"read"}}), []string{"-env-prefix", "FASTMCP_SERVER_AUTH_JWT_"}, exitScope, "insufficient scope: missing admin"},
+		{"two spellings", pemEnv(t, kp, "mcpauth_jwt_required_scopes=admin", "MCPAUTH_JWT_REQUIRED_SCOPES=read"), mint(t, kp, testkeys.TokenOptions{}), nil, exitUsage,
+			"MCPAUTH_JWT_REQUIRED_SCOPES and mcpauth_jwt_required_scopes are both set"},
+		{"lower-case typo", pemEnv(t, kp, "mcpauth_jwt_required_scope=admin"), mint(t, kp, testkeys.TokenOptions{}), nil, exitUsage, "did you mean MCPAUTH_JWT_REQUIRED_SCOPES?"},
+		{"plain http JWK Set", []string{"MCPAUTH_JWT_JWKS_URI=http://idp.example.com/jwks", "MCPAUTH_JWT_ISSUER=" + iss, "MCPAUTH_JWT_AUDIENCE=" + aud}, mint(t, kp, testkeys.TokenOptions{}), nil, exitUsage,
+			"set MCPAUTH_JWT_INSECURE_ALLOW_HTTP_JWKS=true to allow plain http"},
 		{"typo in variable", pemEnv(t, kp, "MCPAUTH_JWT_AUDIENCES=x"), mint(t, kp, testkeys.TokenOptions{}), nil, exitUsage, "MCPAUTH_JWT_AUDIENCES"},
 		{"empty stdin", pemEnv(t, kp), " \n", nil, exitUsage, "no token on stdin"},
 		{"stray argument", pemEnv(t, kp), "x", []string{"extra"}, exitUsage, "no arguments"},

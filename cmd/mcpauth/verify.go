@@ -49,11 +49,26 @@ func runVerify(args []string, e env) int {
 		return e.failf(exitUsage, "no token on stdin")
 	}
 
-	settings, err := verify.SettingsFromMap(*prefix, e.withPrefix(*prefix))
+	if err := checkDotEnv(dotEnvFile, e.environ); err != nil {
+		return e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), errConfig.Error()+": "))
+	}
+	vars, err := e.withPrefix(*prefix)
 	if err != nil {
 		return e.failf(exitUsage, "%v", err)
 	}
-	ivars, err := withFastMCPIntrospection(e.withPrefix(envIntrospectionPrefix), e.withPrefix(fastMCPIntrospectionPrefix))
+	settings, err := verify.SettingsFromMap(*prefix, vars)
+	if err != nil {
+		return e.failf(exitUsage, "%v", err)
+	}
+	own, err := e.withPrefix(envIntrospectionPrefix)
+	if err != nil {
+		return e.failf(exitUsage, "%v", err)
+	}
+	fast, err := e.withPrefix(fastMCPIntrospectionPrefix)
+	if err != nil {
+		return e.failf(exitUsage, "%v", err)
+	}
+	ivars, err := withFastMCPIntrospection(own, fast)
 	var is *introspectionSettings
 	if err == nil {
 		is, err = introspectionFromEnv(ivars)
