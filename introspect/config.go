@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // Defaults and limits of [Config] fields.
@@ -182,7 +183,7 @@ func (c Config) validate() (*config, error) {
 		return nil, configErr("AuthMethod %q is not supported (want %s or %s)", c.AuthMethod, ClientSecretBasic, ClientSecretPost)
 	}
 	for _, s := range c.RequiredScopes {
-		if !validScopeToken(s) {
+		if !scopetoken.Valid(s) {
 			return nil, configErr("RequiredScopes: %q is not a scope token (RFC 6749 §3.3)", s)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // WellKnownPrefix is the path prefix of RFC 9728 metadata documents.
@@ -78,8 +79,8 @@ func NewHandler(m ProtectedResource) (http.Handler, error) {
 		}
 	}
 	for _, s := range m.ScopesSupported {
-		if s == "" || strings.ContainsAny(s, " \"\\") {
-			return nil, fmt.Errorf("%w: scope %q is not a valid scope token", ErrInvalid, s)
+		if err := scopetoken.Check(s); err != nil {
+			return nil, fmt.Errorf("%w: scopes_supported: %w", ErrInvalid, err)
 		}
 	}
 	if m.ResourceDocumentation != "" {

@@ -75,6 +75,9 @@ func TestNewHandlerValidates(t *testing.T) {
 		"bad server":      {Resource: "https://x/mcp", AuthorizationServers: []string{"issuer"}},
 		"scope space":     {Resource: "https://x/mcp", ScopesSupported: []string{"a b"}},
 		"empty scope":     {Resource: "https://x/mcp", ScopesSupported: []string{""}},
+		"scope tab":       {Resource: "https://x/mcp", ScopesSupported: []string{"a\tb"}},
+		"scope non-ASCII": {Resource: "https://x/mcp", ScopesSupported: []string{"lecture-é"}},
+		"scope NBSP":      {Resource: "https://x/mcp", ScopesSupported: []string{"a\u00a0b"}},
 		"bad docs":        {Resource: "https://x/mcp", ResourceDocumentation: "docs"},
 		"server fragment": {Resource: "https://x/mcp", AuthorizationServers: []string{"https://i/#x"}},
 	} {

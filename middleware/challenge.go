@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // Fixed error descriptions. They never contain request data.
@@ -101,7 +103,7 @@ func jsonBody(code, desc string) []byte {
 func sanitizeScopes(s []string) []string {
 	clean := true
 	for _, v := range s {
-		if checkScope(v) != nil {
+		if scopetoken.Check(v) != nil {
 			clean = false
 			break
 		}
@@ -113,7 +115,7 @@ func sanitizeScopes(s []string) []string {
 	for _, v := range s {
 		var b strings.Builder
 		for i := 0; i < len(v); i++ {
-			if isScopeChar(v[i]) {
+			if scopetoken.IsChar(v[i]) {
 				b.WriteByte(v[i])
 			}
 		}

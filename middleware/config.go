@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 	"github.com/mcpauth/mcpauth/policy"
 )
 
@@ -49,7 +50,7 @@ func newConfig(v mcpauth.TokenVerifier, opts []Option) (*config, error) {
 		opt(&o)
 	}
 	for _, s := range o.scopes {
-		if err := checkScope(s); err != nil {
+		if err := scopetoken.Check(s); err != nil {
 			return nil, configErr("WithRequiredScopes: %v", err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // bearerSeeds are Authorization header values covering every branch of the
@@ -292,7 +293,7 @@ func checkErrorResponse(t *testing.T, w *httptest.ResponseRecorder) {
 	}
 	if s, ok := params["scope"]; ok {
 		for sc := range strings.SplitSeq(s, " ") {
-			if checkScope(sc) != nil {
+			if scopetoken.Check(sc) != nil {
 				t.Fatalf("challenge %q: scope %q is not an RFC 6749 scope token", ch, sc)
 			}
 		}

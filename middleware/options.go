@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 	"github.com/mcpauth/mcpauth/policy"
 )
 
@@ -133,35 +133,16 @@ const (
 	ReasonInvalidRequest mcpauth.Reason = "invalid_request"
 )
 
-// checkScope validates a scope against RFC 6749 section 3.3:
-// scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-func checkScope(s string) error {
-	if s == "" {
-		return errors.New("empty scope")
-	}
-	for i := 0; i < len(s); i++ {
-		if !isScopeChar(s[i]) {
-			return fmt.Errorf("scope %q contains a character not allowed by RFC 6749", s)
-		}
-	}
-	return nil
-}
-
-// isScopeChar reports whether c may appear in an RFC 6749 scope token.
-func isScopeChar(c byte) bool {
-	return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\'
-}
-
 // isQuotedChar reports whether c may appear in an RFC 6750 quoted parameter
 // value: %x20-21 / %x23-5B / %x5D-7E.
 func isQuotedChar(c byte) bool {
-	return c == ' ' || isScopeChar(c)
+	return c == ' ' || scopetoken.IsChar(c)
 }
 
 // checkResourceMetadata validates a resource_metadata URL.
 func checkResourceMetadata(s string) error {
 	for i := 0; i < len(s); i++ {
-		if !isScopeChar(s[i]) {
+		if !scopetoken.IsChar(s[i]) {
 			return fmt.Errorf("%q contains a character not allowed (space, '\"', '\\', control or non-ASCII)", s)
 		}
 	}

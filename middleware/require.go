@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // serverError is written when RequireScopes finds no middleware before it.
@@ -46,7 +47,7 @@ func RequireScopesChecked(scopes ...string) (func(http.Handler) http.Handler, er
 		return nil, configErr("RequireScopes: no scopes")
 	}
 	for _, s := range scopes {
-		if err := checkScope(s); err != nil {
+		if err := scopetoken.Check(s); err != nil {
 			return nil, configErr("RequireScopes: %v", err)
 		}
 	}

@@ -69,7 +69,7 @@ func TestLoadFileErrorsNameThePathAndTheProblem(t *testing.T) {
 		{"case-variant key", `{"Tools":{}}`, `unknown key "Tools"`},
 		{"duplicate key", `{"tools":{"a":["x"]},"tools":{}}`, "equal or differ only in letter case"},
 		{"duplicate tool", `{"tools":{"a":["x"],"a":[]}}`, "equal or differ only in letter case"},
-		{"malformed scope", `{"tools":{"a":["notes write"]}}`, `tools["a"]: scope "notes write" contains a character`},
+		{"malformed scope", `{"tools":{"a":["notes write"]}}`, `tools["a"]: scope "notes write" has a character`},
 		{"scope not a string", `{"tools":{"a":[1]}}`, `tools["a"] must be an array of scope strings`},
 		{"scopes not an array", `{"tools":{"a":"x"}}`, `tools["a"] must be an array of scope strings`},
 		{"null scopes", `{"tools":{"a":null}}`, `tools["a"] must be an array of scope strings`},

@@ -27,7 +27,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		opts []Option
 		want string
 	}{
-		{"scope with space", Config{Tools: map[string][]string{"a": {"x y"}}}, nil, `tools["a"]: scope "x y" contains a character`},
+		{"scope with space", Config{Tools: map[string][]string{"a": {"x y"}}}, nil, `tools["a"]: scope "x y" has a character`},
 		{"empty scope", Config{Prompts: map[string][]string{"a": {""}}}, nil, `prompts["a"]: empty scope`},
 		{"scope with quote", Config{Methods: map[string][]string{"tools/list": {`a"b`}}}, nil, `methods["tools/list"]: scope`},
 		{"non-ASCII scope", Config{Resources: map[string][]string{"x://a": {"é"}}}, nil, `resources["x://a"]: scope`},

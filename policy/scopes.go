@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // OfflineAccess is the OpenID Connect scope that asks for a refresh token.
@@ -15,17 +17,7 @@ const OfflineAccess = "offline_access"
 
 // checkScope validates an RFC 6749 section 3.3 scope token:
 // 1*( %x21 / %x23-5B / %x5D-7E ).
-func checkScope(s string) error {
-	if s == "" {
-		return fmt.Errorf("empty scope")
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return fmt.Errorf("scope %q contains a character not allowed by RFC 6749 (space, '\"', '\\', control or non-ASCII)", s)
-		}
-	}
-	return nil
-}
+func checkScope(s string) error { return scopetoken.Check(s) }
 
 // hierarchy is the transitive closure of "implies".
 type hierarchy struct {

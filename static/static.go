@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // Token describes the holder of one static token. Its JSON form is the one
@@ -104,7 +105,7 @@ func NewTokenVerifier(tokens map[string]Token, opts ...Option) (*TokenVerifier, 
 		c.clock = time.Now
 	}
 	for _, s := range c.requiredScopes {
-		if err := checkScope(s); err != nil {
+		if err := scopetoken.Check(s); err != nil {
 			return nil, configErr("required scope: %v", err)
 		}
 	}
@@ -151,7 +152,7 @@ func checkEntry(token string, t Token) error {
 		return errors.New("a token has no client_id")
 	}
 	for _, s := range t.Scopes {
-		if err := checkScope(s); err != nil {
+		if err := scopetoken.Check(s); err != nil {
 			return fmt.Errorf("token of client_id %q: %w", t.ClientID, err)
 		}
 	}
@@ -178,20 +179,6 @@ func checkToken(token string) error {
 		}
 		if r == utf8.RuneError {
 			return errors.New("token contains U+FFFD, the Unicode replacement character")
-		}
-	}
-	return nil
-}
-
-// checkScope validates a scope against RFC 6749 section 3.3:
-// scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-func checkScope(s string) error {
-	if s == "" {
-		return errors.New("empty scope")
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return fmt.Errorf("scope %q contains a character not allowed by RFC 6749", s)
 		}
 	}
 	return nil

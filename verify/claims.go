@@ -2,10 +2,10 @@ package verify
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/jose"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // registeredClaimNames are the claims the verifier reads. A claim whose name
@@ -106,15 +106,30 @@ func audience(v any) ([]string, error) {
 	return aud, nil
 }
 
+// Preallocated scope-claim errors.
+var (
+	errScopeSyntax = invalid(mcpauth.ReasonBadClaims, "the scope claim has a character outside the RFC 6749 scope-token set (only U+0020 separates scopes)")
+	errScpSyntax   = invalid(mcpauth.ReasonBadClaims, "the scp claim has a character outside the RFC 6749 scope-token set (only U+0020 separates scopes)")
+	errScpMember   = invalid(mcpauth.ReasonBadClaims, "the scp claim has a member that is not one RFC 6749 scope token")
+)
+
 // scopesOf reads scope (a space-separated string) or, when absent, scp (an
-// array of strings or a space-separated string).
+// array of strings or a space-separated string). Only U+0020 separates
+// scopes (RFC 6749 §3.3): a string with any other character outside the
+// scope-token set (tab, no-break space, line separator, ...) is refused
+// whole rather than split into scopes the issuer never granted, and so is an
+// scp member that is not exactly one scope token.
 func scopesOf(c map[string]any) ([]string, error) {
 	if raw, ok := c["scope"]; ok {
 		s, isString := raw.(string)
 		if !isString {
 			return nil, invalid(mcpauth.ReasonBadClaims, "the scope claim is not a string")
 		}
-		return strings.Fields(s), nil
+		out, ok := scopetoken.Split(s)
+		if !ok {
+			return nil, errScopeSyntax
+		}
+		return out, nil
 	}
 	switch s := c["scp"].(type) {
 	case nil:
@@ -123,13 +138,20 @@ func scopesOf(c map[string]any) ([]string, error) {
 		}
 		return []string{}, nil
 	case string:
-		return strings.Fields(s), nil
+		out, ok := scopetoken.Split(s)
+		if !ok {
+			return nil, errScpSyntax
+		}
+		return out, nil
 	case []any:
 		out := make([]string, 0, len(s))
 		for _, m := range s {
 			str, ok := m.(string)
 			if !ok {
 				return nil, invalid(mcpauth.ReasonBadClaims, "the scp claim has a member that is not a string")
+			}
+			if !scopetoken.Valid(str) {
+				return nil, errScpMember
 			}
 			out = append(out, str)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/jose"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
@@ -459,14 +460,8 @@ func checkList(field string, in []string) ([]string, error) {
 // checkScopes validates scope tokens (RFC 6749 §3.3 scope-token syntax).
 func checkScopes(field string, in []string) ([]string, error) {
 	for _, s := range in {
-		if s == "" {
-			return nil, configErr("{%s} has an empty scope", field)
-		}
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
-				return nil, configErr("{%s}: scope %q has a character not allowed in a scope (RFC 6749 §3.3)", field, s)
-			}
+		if err := scopetoken.Check(s); err != nil {
+			return nil, configErr("{%s}: %s", field, err)
 		}
 	}
 	return slices.Clone(in), nil

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/scopetoken"
 )
 
 // Identity headers sent upstream with every forwarded request. Incoming
@@ -134,15 +135,4 @@ func safeHeaderValue(v string) bool {
 
 // isScopeToken reports whether s is an RFC 6749 scope token:
 // 1*( %x21 / %x23-5B / %x5D-7E ).
-func isScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
+func isScopeToken(s string) bool { return scopetoken.Valid(s) }

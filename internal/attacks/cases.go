@@ -462,6 +462,27 @@ func Cases(tb testing.TB) (*Fixture, []Case) {
 		outcome("scope takes precedence over scp", PEM, withClaims(map[string]any{"scope": "write", "scp": []string{"read"}}), mcpauth.ReasonInsufficientScope),
 	)
 	add(providerCases(tb, f)...)
+
+	// Only U+0020 separates scopes (RFC 6749 §3.3): a scope string with any
+	// other whitespace, or any character outside the scope-token set, is
+	// refused whole, never split into a scope the issuer did not grant.
+	noScope := `{"iss":"` + Issuer + `","aud":"` + Audience + `","exp":` + itoa(exp)
+	for _, sep := range []struct{ name, json string }{ // JSON text of the separator
+		{"no-break space", `\u00a0`}, {"line separator", `\u2028`}, {"paragraph separator", `\u2029`},
+		{"next line", `\u0085`}, {"ideographic space", `\u3000`}, {"em space", `\u2003`},
+		{"tab", `\t`}, {"line feed", `\n`}, {"carriage return", `\r`}, {"vertical tab", `\u000b`},
+		{"form feed", `\f`}, {"quote", `\"`}, {"backslash", `\\`}, {"raw no-break space", "\u00a0"},
+	} {
+		add(
+			outcome("scope split on "+sep.name, PEM, rawClaims(noScope+`,"scope":"write`+sep.json+`read"}`), mcpauth.ReasonBadClaims),
+			outcome("scp string split on "+sep.name, PEM, rawClaims(noScope+`,"scp":"write`+sep.json+`read"}`), mcpauth.ReasonBadClaims),
+		)
+	}
+	add(
+		outcome("scp member with two scopes", PEM, withClaims(map[string]any{"scope": nil, "scp": []string{"write read"}}), mcpauth.ReasonBadClaims),
+		outcome("scp member empty", PEM, withClaims(map[string]any{"scope": nil, "scp": []string{"read", ""}}), mcpauth.ReasonBadClaims),
+		outcome("scope with runs of spaces grants the scope", PEM, withClaims(map[string]any{"scope": "  write   read "}), ""),
+	)
 	return f, cases
 }
 
