@@ -40,39 +40,52 @@ func Check(s string) error {
 	return nil
 }
 
+// class classifies bytes for Split: 0 neither, 1 space, 2 scope character.
+var class = func() (t [256]uint8) {
+	t[' '] = 1
+	for c := range 256 {
+		if IsChar(byte(c)) {
+			t[c] = 2
+		}
+	}
+	return t
+}()
+
 // Split splits a scope string, such as a token's scope claim, into its scope
 // tokens. Only U+0020 separates them; runs of spaces and leading or trailing
 // spaces yield no empty scope. It reports false, and returns nil, when s
 // holds any character that is neither a space nor allowed in a scope token:
 // such a string is refused whole, never split on other whitespace. An empty
-// string (or spaces only) is zero scopes.
+// string (or spaces only) is zero scopes. The scopes share s's memory; the
+// result is one allocation.
 func Split(s string) ([]string, bool) {
 	n := 0
-	in := false
+	var prev uint8 = 1
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == ' ':
-			in = false
-		case IsChar(c):
-			if !in {
-				n++
-				in = true
-			}
-		default:
+		c := class[s[i]]
+		if c == 0 {
 			return nil, false
 		}
+		if c > prev {
+			n++
+		}
+		prev = c
 	}
-	out := make([]string, 0, n)
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ' ' {
+	out := make([]string, n)
+	k, start := 0, -1
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
 			if start >= 0 {
-				out = append(out, s[start:i])
+				out[k] = s[start:i]
+				k++
 				start = -1
 			}
 		} else if start < 0 {
 			start = i
 		}
+	}
+	if start >= 0 {
+		out[k] = s[start:]
 	}
 	return out, true
 }
