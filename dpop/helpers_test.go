@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -158,15 +157,6 @@ func lazyPair(gen func() (testkeys.KeyPair, error)) func(testing.TB) testkeys.Ke
 		}
 		return p
 	}
-}
-
-// clone copies parts deeply enough for a mutation.
-func (pp proofParts) clone() proofParts {
-	h := maps.Clone(pp.header)
-	if j, ok := h["jwk"].(map[string]any); ok {
-		h["jwk"] = maps.Clone(j)
-	}
-	return proofParts{header: h, claims: maps.Clone(pp.claims)}
 }
 
 // failingStore is a ReplayStore that is down.

@@ -48,8 +48,11 @@ func TestMemoryStore(t *testing.T) {
 	if s.Len() != 2 {
 		t.Fatalf("Len = %d; want 2 (c, a)", s.Len())
 	}
-	if !seen("gone", -time.Second) || !seen("gone", -time.Second) {
-		t.Fatal("an already expired key must not be stored")
+	// An already expired key must not be stored: asking twice is fresh twice.
+	for i := range 2 {
+		if !seen("gone", -time.Second) {
+			t.Fatalf("attempt %d: an already expired key must not be stored", i+1)
+		}
 	}
 }
 
