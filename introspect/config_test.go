@@ -30,7 +30,7 @@ func TestConfigErrors(t *testing.T) {
 		{"post", func(c *Config) { c.AuthMethod = ClientSecretPost }, ""},
 		{"cache", func(c *Config) { c.CacheSize, c.CacheMaxAge, c.NegativeCacheMaxAge = 10, time.Minute, -1 }, ""},
 		{"plain http endpoint", func(c *Config) { c.Endpoint = "http://as.example.com/introspect" }, "Endpoint \"http://as.example.com/introspect\" uses plain http"},
-		{"relative endpoint", func(c *Config) { c.Endpoint = "/introspect" }, "Endpoint \"/introspect\" must be an absolute https URL"},
+		{"relative endpoint", func(c *Config) { c.Endpoint = "/introspect" }, "Endpoint \"/introspect\" is not absolute (no scheme)"},
 		{"endpoint with fragment", func(c *Config) { c.Endpoint = "https://as.example.com/i#x" }, "must not contain a fragment"},
 		{"endpoint password hidden", func(c *Config) { c.Endpoint = "ftp://u:hunter2@as.example.com/" }, "xxxxx"},
 		{"plain http issuer", func(c *Config) { c.Issuer = "http://as.example.com" }, "Issuer \"http://as.example.com\" uses plain http"},

@@ -1,16 +1,15 @@
 package jwks
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/urlrule"
 )
 
 // Defaults applied when the corresponding [Options] field is zero.
@@ -113,7 +112,7 @@ func newConfig(uri string, opts Options) (*config, error) {
 	}
 	c.uri = u.String()
 	c.redacted = u.Redacted()
-	c.insecureURL = u.Scheme == "http" && !isLoopback(u.Hostname())
+	c.insecureURL = u.Scheme == "http" && !urlrule.IsLoopbackHost(u.Hostname())
 
 	for _, d := range []struct {
 		name string
@@ -178,35 +177,16 @@ func newConfig(uri string, opts Options) (*config, error) {
 // checkURL validates a JWK Set URL. Error messages never contain the URL's
 // password.
 func checkURL(raw string, insecureHTTP bool) (*url.URL, error) {
-	if raw == "" {
-		return nil, invalidf("JWK Set URL is empty")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		// url.Error quotes the whole URL, password included: keep only the
-		// cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, invalidf("JWK Set URL does not parse: %v", err)
-	}
-	name := u.Redacted()
+	u, p := urlrule.Check(raw, urlrule.Rules{HTTPS: true, InsecurePlainHTTP: insecureHTTP})
 	switch {
-	case u.Scheme == "":
-		return nil, invalidf("JWK Set URL %q is not absolute (no scheme)", name)
-	case u.Opaque != "":
-		return nil, invalidf("JWK Set URL %q is not hierarchical (want scheme://host/path)", name)
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, invalidf("JWK Set URL %q has scheme %q; only https is supported", name, u.Scheme)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, invalidf("JWK Set URL %q has no host", name)
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, invalidf("JWK Set URL %q must not contain a fragment", name)
-	case u.Scheme == "http" && !insecureHTTP && !isLoopback(u.Hostname()):
-		return nil, &plainHTTPError{fmt.Sprintf("JWK Set URL %q uses plain http on a non-loopback host; use https (or set InsecureAllowHTTPJWKS)", name)}
+	case p == nil:
+		return u, nil
+	case p.PlainHTTP:
+		return nil, &plainHTTPError{fmt.Sprintf("JWK Set URL %q %s; use https (or set InsecureAllowHTTPJWKS)", u.Redacted(), p.Text)}
+	case u == nil:
+		return nil, invalidf("JWK Set URL %s", p.Text)
 	}
-	return u, nil
+	return nil, invalidf("JWK Set URL %q %s", u.Redacted(), p.Text)
 }
 
 // plainHTTPError matches both mcpauth.ErrInvalidConfig and ErrPlainHTTP
@@ -215,16 +195,3 @@ type plainHTTPError struct{ msg string }
 
 func (e *plainHTTPError) Error() string   { return mcpauth.ErrInvalidConfig.Error() + ": " + e.msg }
 func (e *plainHTTPError) Unwrap() []error { return []error{mcpauth.ErrInvalidConfig, ErrPlainHTTP} }
-
-// isLoopback reports whether host is "localhost" or a loopback IP address
-// (127.0.0.0/8, ::1, or an IPv4-mapped form of them).
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil || ip.Zone() != "" {
-		return false
-	}
-	return ip.Unmap().IsLoopback()
-}

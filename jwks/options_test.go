@@ -41,8 +41,8 @@ func TestNewRejectsBadURLs(t *testing.T) {
 		{"http localhost lookalike", "http://localhost.example.com/jwks", "plain http on a non-loopback host", false},
 		{"http 0.0.0.0", "http://0.0.0.0/jwks", "plain http on a non-loopback host", false},
 		{"http password not echoed", "http://user:s3cret@example.com/jwks.json", "plain http", false},
-		{"unparsable password not echoed", "https://user:s3cret@exa mple.com/", "does not parse", false},
-		{"bad port password not echoed", "https://user:s3cret@example.com:x/", "does not parse", false},
+		{"unparsable password not echoed", "https://user:s3cret@exa mple.com/", "is not a URL", false},
+		{"bad port password not echoed", "https://user:s3cret@example.com:x/", "is not a URL", false},
 		{"insecure still needs a scheme", "example.com/jwks", "not absolute", true},
 		{"insecure still refuses fragments", "http://example.com/j#f", "fragment", true},
 	}

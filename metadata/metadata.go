@@ -9,6 +9,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/scopetoken"
+	"github.com/mcpauth/mcpauth/internal/urlrule"
 )
 
 // WellKnownPrefix is the path prefix of RFC 9728 metadata documents.
@@ -124,20 +125,12 @@ func NewHandler(m ProtectedResource) (http.Handler, error) {
 // checkURL accepts absolute http(s) URLs with a host and no fragment or
 // user info.
 func checkURL(what, s string) (*url.URL, error) {
-	u, err := url.Parse(s)
+	u, p := urlrule.Check(s, urlrule.Rules{NoUserInfo: true, Quotable: true})
 	switch {
-	case err != nil:
-		return nil, fmt.Errorf("%w: %s %q is not a URL", ErrInvalid, what, s)
-	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("%w: %s %q must be an http or https URL", ErrInvalid, what, s)
-	case u.Host == "":
-		return nil, fmt.Errorf("%w: %s %q has no host", ErrInvalid, what, s)
-	case u.User != nil:
-		return nil, fmt.Errorf("%w: %s must not contain user info", ErrInvalid, what)
-	case u.Fragment != "" || strings.Contains(s, "#"):
-		return nil, fmt.Errorf("%w: %s %q must not have a fragment", ErrInvalid, what, s)
-	case strings.ContainsAny(s, "\" \\"):
-		return nil, fmt.Errorf("%w: %s %q has characters that cannot be quoted in a challenge", ErrInvalid, what, s)
+	case p == nil:
+		return u, nil
+	case u == nil:
+		return nil, fmt.Errorf("%w: %s %s", ErrInvalid, what, p.Text)
 	}
-	return u, nil
+	return nil, fmt.Errorf("%w: %s %q %s", ErrInvalid, what, u.Redacted(), p.Text)
 }

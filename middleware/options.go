@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/scopetoken"
+	"github.com/mcpauth/mcpauth/internal/urlrule"
 	"github.com/mcpauth/mcpauth/policy"
 )
 
@@ -141,26 +140,14 @@ func isQuotedChar(c byte) bool {
 
 // checkResourceMetadata validates a resource_metadata URL.
 func checkResourceMetadata(s string) error {
-	for i := 0; i < len(s); i++ {
-		if !scopetoken.IsChar(s[i]) {
-			return fmt.Errorf("%q contains a character not allowed (space, '\"', '\\', control or non-ASCII)", s)
-		}
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", s, err)
-	}
+	u, p := urlrule.Check(s, urlrule.Rules{NoUserInfo: true, Quotable: true})
 	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%q is not an absolute http or https URL", s)
-	case u.Opaque != "" || u.Host == "":
-		return fmt.Errorf("%q has no host", s)
-	case u.User != nil:
-		return fmt.Errorf("%q contains user information", s)
-	case strings.Contains(s, "#"):
-		return fmt.Errorf("%q contains a fragment", s)
+	case p == nil:
+		return nil
+	case u == nil:
+		return fmt.Errorf("resource metadata URL %s", p.Text)
 	}
-	return nil
+	return fmt.Errorf("%q %s", u.Redacted(), p.Text)
 }
 
 // checkRealm validates a realm.

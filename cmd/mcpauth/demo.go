@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/urlrule"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
 )
@@ -83,7 +84,7 @@ func (d *demoInfo) verifierSettings(s verify.Settings, listenURL string) verify.
 	d.scopes = s.RequiredScopes
 	// The key is this process's own; reaching it over plain http on a
 	// non-loopback listen address is no risk.
-	if u, _ := url.Parse(listenURL); !isLoopbackHost(u.Hostname()) {
+	if u, _ := url.Parse(listenURL); !urlrule.IsLoopbackHost(u.Hostname()) {
 		s.InsecureAllowHTTPJWKS = true
 	}
 	return s

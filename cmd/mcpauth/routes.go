@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/chain"
+	"github.com/mcpauth/mcpauth/internal/urlrule"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/resource"
@@ -162,7 +163,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	if cfg.command == "proxy" {
 		endpoint = newProxy(cfg.upstream, resourcePath, cfg.trustedProxies, logger)
 	} else {
-		endpoint = newMCPHandler(logger, cfg.baseURL != "" && !isLoopbackHost(hostnameOf(cfg.baseURL)))
+		endpoint = newMCPHandler(logger, cfg.baseURL != "" && !urlrule.IsLoopbackHost(hostnameOf(cfg.baseURL)))
 	}
 	protected := withCORS(authn(answerPreflight(endpoint)))
 

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/urlrule"
 )
 
 // checkAddr validates a host:port listen address.
@@ -30,22 +32,14 @@ func checkAddr(name, addr string) (string, error) {
 // user information, fragment or characters that cannot be quoted in a
 // challenge.
 func checkPublicURL(name, raw string) error {
-	u, err := url.Parse(raw)
+	u, p := urlrule.Check(raw, urlrule.Rules{NoUserInfo: true, Quotable: true})
 	switch {
-	case err != nil:
-		return configErrorf("%s %q is not a URL", name, raw)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return configErrorf("%s %q is not an absolute http or https URL", name, raw)
-	case u.Opaque != "" || u.Hostname() == "":
-		return configErrorf("%s %q has no host", name, raw)
-	case u.User != nil:
-		return configErrorf("%s must not contain user information", name)
-	case strings.Contains(raw, "#"):
-		return configErrorf("%s %q must not contain a fragment", name, raw)
-	case strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r > '~' || r == '"' || r == '\\' }):
-		return configErrorf("%s %q contains a space, quote, backslash, control or non-ASCII character", name, raw)
+	case p == nil:
+		return nil
+	case u == nil:
+		return configErrorf("%s %s", name, p.Text)
 	}
-	return nil
+	return configErrorf("%s %q %s", name, u.Redacted(), p.Text)
 }
 
 // checkBaseURL validates the public base URL and returns it without a
@@ -84,20 +78,14 @@ func checkNotEndpoint(name, base string) error {
 
 // checkUpstream validates the proxy's upstream URL.
 func checkUpstream(name, raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
+	u, p := urlrule.Check(raw, urlrule.Rules{NoUserInfo: true, NoQuery: true})
 	switch {
-	case err != nil:
-		return nil, configErrorf("%s %q is not a URL", name, raw)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, configErrorf("%s %q is not an absolute http or https URL", name, raw)
-	case u.Opaque != "" || u.Hostname() == "":
-		return nil, configErrorf("%s %q has no host", name, raw)
-	case u.User != nil:
-		return nil, configErrorf("%s must not contain user information", name)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, configErrorf("%s %q must not have a query or fragment", name, raw)
+	case p == nil:
+		return u, nil
+	case u == nil:
+		return nil, configErrorf("%s %s", name, p.Text)
 	}
-	return u, nil
+	return nil, configErrorf("%s %q %s", name, u.Redacted(), p.Text)
 }
 
 // dialableAddr returns a host:port at which this process can reach the
@@ -112,15 +100,6 @@ func dialableAddr(a net.Addr) string {
 		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
 	return netip.AddrPortFrom(ip, ap.Port()).String()
-}
-
-// isLoopbackHost reports whether host (a name or IP, no port) is loopback.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // hostnameOf returns the host name (no port) of an absolute URL.
