@@ -1,6 +1,11 @@
 package jwks
 
-import "strings"
+import (
+	"crypto/elliptic"
+	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/jose"
+)
 
 // algID indexes the asymmetric JWS algorithms this package accepts.
 type algID uint8
@@ -20,24 +25,40 @@ const (
 	numAlgs
 )
 
-// algNames holds the JWS names, indexed by algID.
-var algNames = [numAlgs]string{
-	algRS256: "RS256", algRS384: "RS384", algRS512: "RS512",
-	algPS256: "PS256", algPS384: "PS384", algPS512: "PS512",
-	algES256: "ES256", algES384: "ES384", algES512: "ES512",
-	algEdDSA: "EdDSA", algEd25519: "Ed25519",
-}
+// algNames holds the JWS names, indexed by algID: the module's one table of
+// asymmetric algorithms (internal/jose), in its order.
+var algNames = func() (t [numAlgs]string) {
+	if len(jose.AsymmetricAlgorithms) != int(numAlgs) {
+		panic("jwks: the algorithm IDs do not match internal/jose.AsymmetricAlgorithms")
+	}
+	copy(t[:], jose.AsymmetricAlgorithms)
+	return t
+}()
 
 // algSet is a bit set of algIDs.
 type algSet uint16
 
-const (
-	rsaAlgs  = algSet(1<<algRS256 | 1<<algRS384 | 1<<algRS512 | 1<<algPS256 | 1<<algPS384 | 1<<algPS512)
-	allAlgs  = algSet(1<<numAlgs - 1)
-	p256Algs = algSet(1 << algES256)
-	p384Algs = algSet(1 << algES384)
-	p521Algs = algSet(1 << algES512)
-	edAlgs   = algSet(1<<algEdDSA | 1<<algEd25519)
+// setOf returns the set of the named algorithms.
+func setOf(names []string) algSet {
+	var s algSet
+	for _, n := range names {
+		id, ok := parseAlg(n)
+		if !ok {
+			panic("jwks: unknown algorithm " + n)
+		}
+		s |= 1 << id
+	}
+	return s
+}
+
+// The algorithm families of each key type, from internal/jose's key rule.
+var (
+	rsaAlgs  = setOf(jose.RSAAlgorithms)
+	allAlgs  = setOf(jose.AsymmetricAlgorithms)
+	p256Algs = setOf(jose.AlgorithmsForCurve(elliptic.P256()))
+	p384Algs = setOf(jose.AlgorithmsForCurve(elliptic.P384()))
+	p521Algs = setOf(jose.AlgorithmsForCurve(elliptic.P521()))
+	edAlgs   = setOf(jose.Ed25519Algorithms)
 )
 
 // DefaultAlgorithms lists the algorithms allowed when Options.Algorithms is
@@ -51,29 +72,10 @@ func DefaultAlgorithms() []string {
 // parseAlg maps an exact (case-sensitive, RFC 7515 §4.1.1) JWS name to its
 // algID. It does not allocate.
 func parseAlg(name string) (algID, bool) {
-	switch name {
-	case "RS256":
-		return algRS256, true
-	case "RS384":
-		return algRS384, true
-	case "RS512":
-		return algRS512, true
-	case "PS256":
-		return algPS256, true
-	case "PS384":
-		return algPS384, true
-	case "PS512":
-		return algPS512, true
-	case "ES256":
-		return algES256, true
-	case "ES384":
-		return algES384, true
-	case "ES512":
-		return algES512, true
-	case "EdDSA":
-		return algEdDSA, true
-	case "Ed25519":
-		return algEd25519, true
+	for id, n := range jose.AsymmetricAlgorithms {
+		if n == name {
+			return algID(id), true
+		}
 	}
 	return 0, false
 }
@@ -108,12 +110,7 @@ func (s algSet) names() []string {
 
 // unsupportedHint explains why a registered JWS algorithm this package
 // does not verify is refused, or returns "".
-func unsupportedHint(name string) string {
-	if name == "Ed448" {
-		return "Ed448 (RFC 9864) is not supported: the Go standard library has no Ed448"
-	}
-	return ""
-}
+func unsupportedHint(name string) string { return jose.UnsupportedAlgorithmHint(name) }
 
 // isSymmetricOrNone reports whether name is "none" (any case) or an HMAC
 // algorithm, which a public JWK Set can never serve.

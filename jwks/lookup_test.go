@@ -250,3 +250,34 @@ func BenchmarkVerificationKey(b *testing.B) {
 		})
 	}
 }
+
+// The algIDs name internal/jose's table in its order, and the families of
+// each key type come from its key rule.
+func TestAlgorithmTableFollowsJose(t *testing.T) {
+	for id, want := range map[algID]string{
+		algRS256: "RS256", algRS384: "RS384", algRS512: "RS512",
+		algPS256: "PS256", algPS384: "PS384", algPS512: "PS512",
+		algES256: "ES256", algES384: "ES384", algES512: "ES512",
+		algEdDSA: "EdDSA", algEd25519: "Ed25519",
+	} {
+		if algNames[id] != want {
+			t.Errorf("algNames[%d] = %q, want %q", id, algNames[id], want)
+		}
+		if got, ok := parseAlg(want); !ok || got != id {
+			t.Errorf("parseAlg(%q) = %d, %v; want %d", want, got, ok, id)
+		}
+	}
+	for _, bad := range []string{"rs256", "HS256", "none", "Ed448", ""} {
+		if _, ok := parseAlg(bad); ok {
+			t.Errorf("parseAlg(%q) accepted", bad)
+		}
+	}
+	for set, want := range map[algSet]string{
+		rsaAlgs: "RS256 RS384 RS512 PS256 PS384 PS512", p256Algs: "ES256",
+		p384Algs: "ES384", p521Algs: "ES512", edAlgs: "EdDSA Ed25519",
+	} {
+		if set.String() != want {
+			t.Errorf("set %s, want %s", set, want)
+		}
+	}
+}

@@ -101,16 +101,23 @@ func AlgorithmsForKey(key crypto.PublicKey) []string {
 	case *rsa.PublicKey:
 		return RSAAlgorithms
 	case *ecdsa.PublicKey:
-		switch k.Curve {
-		case elliptic.P256():
-			return es256
-		case elliptic.P384():
-			return es384
-		case elliptic.P521():
-			return es512
-		}
+		return AlgorithmsForCurve(k.Curve)
 	case ed25519.PublicKey:
 		return Ed25519Algorithms
+	}
+	return nil
+}
+
+// AlgorithmsForCurve returns the one ECDSA algorithm of a curve (ES256 for
+// P-256, ES384 for P-384, ES512 for P-521), or nil for another curve.
+func AlgorithmsForCurve(c elliptic.Curve) []string {
+	switch c {
+	case elliptic.P256():
+		return es256
+	case elliptic.P384():
+		return es384
+	case elliptic.P521():
+		return es512
 	}
 	return nil
 }
