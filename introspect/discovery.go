@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/strictjson"
+	"github.com/mcpauth/mcpauth/internal/urlrule"
 )
 
 // Well-known metadata paths tried, in order, to discover the endpoint.
@@ -134,6 +135,9 @@ func (v *Verifier) discover(ctx context.Context) (string, error) {
 		u, err := checkURL("introspection_endpoint", ep)
 		if err != nil {
 			return "", fmt.Errorf("%w: discovery: %w", mcpauth.ErrKeySourceUnavailable, err)
+		}
+		if urlrule.Downgrade(v.cfg.issuer, u) {
+			return "", unavailable("discovery: the https issuer's metadata names a plain-http introspection_endpoint; refused (a discovery downgrade)")
 		}
 		return u.String(), nil
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/mcpauth/mcpauth/internal/urlrule"
 )
 
 // Well-known metadata paths tried, in order, by [NewFromIssuer].
@@ -97,6 +99,12 @@ func (s *Set) discover(ctx context.Context) error {
 		u, err := checkURL(*md.JWKSURI, s.cfg.insecure)
 		if err != nil {
 			return fmt.Errorf("%w: discovery: jwks_uri: %w", ErrFetch, err)
+		}
+		if urlrule.Downgrade(s.cfg.issuer, u) {
+			// The key set is only as trustworthy as the weakest link: an
+			// https issuer's keys are never fetched over plain http, on
+			// loopback or with the insecure switch either.
+			return fmt.Errorf("%w: discovery: the https issuer's metadata names a plain-http jwks_uri %q; refused (a discovery downgrade)", ErrFetch, u.Redacted())
 		}
 		s.cfg.uri, s.cfg.redacted = u.String(), u.Redacted()
 		s.cfg.logger.InfoContext(ctx, "jwks: discovered the JWK Set URL", "issuer", s.cfg.issuer, "jwks_uri", s.cfg.redacted)

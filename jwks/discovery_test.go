@@ -229,3 +229,39 @@ func TestMetadataURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscoveryRefusesDowngrade: an https issuer whose metadata names a
+// plain-http jwks_uri is refused, on loopback and with the insecure switch
+// too, and the plain-http URL is never fetched.
+func TestDiscoveryRefusesDowngrade(t *testing.T) {
+	k := testKeys(t)
+	plain := newIDP(t, doc(t, rsaJWK("r1", &k.rsa1.PublicKey)))
+	for _, insecure := range []bool{false, true} {
+		tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != OpenIDConfigurationPath {
+				http.NotFound(w, r)
+				return
+			}
+			w.Write([]byte(`{"issuer":"https://` + r.Host + `","jwks_uri":"` + plain.URL + `/jwks"}`))
+		}))
+		t.Cleanup(tlsSrv.Close)
+		opts, c, l := testOptions()
+		opts.HTTPClient = tlsSrv.Client()
+		opts.InsecureAllowHTTPJWKS = insecure
+		h := &harness{clock: c, logs: l, fetched: make(chan error, 100), waiting: make(chan struct{}, 100)}
+		s, err := newIssuerSet(context.Background(), tlsSrv.URL, opts, hooks{fetched: func(err error) { h.fetched <- err }})
+		if err != nil {
+			t.Fatalf("NewFromIssuer: %v", err)
+		}
+		h.Set = s
+		t.Cleanup(func() { s.Close() })
+		err = h.nextFetch(t)
+		if err == nil || !errors.Is(err, ErrFetch) || !strings.Contains(err.Error(), "discovery downgrade") {
+			t.Fatalf("insecure=%v: fetch err = %v; want a refused discovery downgrade", insecure, err)
+		}
+		mustErr(t, h.Set, "r1", "RS256", mcpauth.ErrKeySourceUnavailable)
+		if plain.hitsFor("/jwks") != 0 {
+			t.Fatalf("insecure=%v: the plain-http JWK Set was fetched", insecure)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/MicahParks/jwkset"
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // RSA modulus bounds. Below 2048 bits is weak (RFC 8725 §3.5, NIST SP
@@ -61,9 +62,22 @@ func parseDocument(body []byte, allowed algSet) ([]*entry, []skip, error) {
 	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '[' {
 		return nil, nil, fmt.Errorf(`%w: "keys" is not an array`, ErrFetch)
 	}
+	// Read the members one by one and stop after MaxKeys+1, so that a
+	// document of many tiny members costs no more than a scan.
 	var members []json.RawMessage
-	if err := json.Unmarshal(raw, &members); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // '['
 		return nil, nil, fmt.Errorf(`%w: "keys" does not parse: %v`, ErrFetch, err)
+	}
+	for dec.More() {
+		if len(members) == MaxKeys {
+			return nil, nil, fmt.Errorf("%w: the document has more than %d keys", ErrFetch, MaxKeys)
+		}
+		var m json.RawMessage
+		if err := dec.Decode(&m); err != nil {
+			return nil, nil, fmt.Errorf(`%w: "keys" does not parse: %v`, ErrFetch, err)
+		}
+		members = append(members, m)
 	}
 	var (
 		entries []*entry
@@ -83,6 +97,18 @@ func parseDocument(body []byte, allowed algSet) ([]*entry, []skip, error) {
 	}
 	return entries, skips, nil
 }
+
+// Bounds on a JWK Set document, so that parsing a hostile one (up to the
+// body cap) costs little: real sets publish a handful of keys, each with
+// about ten members.
+const (
+	// MaxKeys is the most keys a JWK Set document may hold; a document
+	// with more is refused whole (the last good set stays in use).
+	MaxKeys = 100
+	// MaxKeyMembers is the most members one JWK may have; a key with more
+	// is skipped before any of its key material is decoded.
+	MaxKeyMembers = 64
+)
 
 // parseKey turns one JWK Set member into an entry, or says why it is
 // skipped. The skip reason never contains key material.
@@ -167,6 +193,9 @@ func checkMemberNames(raw []byte) *skip {
 		}
 		if seen[name] {
 			return skipWarn("malformed JWK: a member name is repeated")
+		}
+		if len(seen) == MaxKeyMembers {
+			return skipWarn("malformed JWK: more than %d members", MaxKeyMembers)
 		}
 		if seen == nil {
 			seen = make(map[string]bool, 8)
@@ -284,8 +313,14 @@ func buildEntry(m jwkset.JWKMarshal, allowed algSet) (*entry, *skip) {
 		if k.E < 3 || k.E%2 == 0 {
 			return nil, skipWarn("invalid RSA public exponent %d", k.E)
 		}
-	case *ecdsa.PublicKey, ed25519.PublicKey:
-		// jwkset checked the curve point and the Ed25519 key size.
+	case *ecdsa.PublicKey:
+		// jwkset checked the curve point.
+	case ed25519.PublicKey:
+		// jwkset checked the size; the module's key rule refuses
+		// degenerate (small-order) and non-canonical keys.
+		if err := jose.CheckPublicKey(k); err != nil {
+			return nil, skipWarn("invalid key: %v", err)
+		}
 	default:
 		return nil, skipWarn("unexpected key type %T", k)
 	}

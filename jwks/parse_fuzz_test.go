@@ -376,8 +376,8 @@ func TestJWKMemberNamesAreExact(t *testing.T) {
 // Only the first maxLoggedSkips are logged one by one, then a count.
 func TestSkipLoggingIsBounded(t *testing.T) {
 	k := testKeys(t)
-	members := make([]jwk, 0, 1001)
-	for range 1000 {
+	members := make([]jwk, 0, MaxKeys)
+	for range MaxKeys - 1 {
 		members = append(members, jwk{"kty": "oct", "k": "AA"})
 	}
 	members = append(members, rsaJWK("good", &k.rsa1.PublicKey))
@@ -388,12 +388,37 @@ func TestSkipLoggingIsBounded(t *testing.T) {
 	if n := strings.Count(logs, `msg="jwks: skipping JWK"`); n != maxLoggedSkips {
 		t.Errorf("%d skipped members logged one by one; want %d", n, maxLoggedSkips)
 	}
-	summary := `level=WARN msg="jwks: skipping more JWKs, not logged one by one" url=` + srv.URL + ` count=` + fmt.Sprint(1000-maxLoggedSkips)
+	summary := `level=WARN msg="jwks: skipping more JWKs, not logged one by one" url=` + srv.URL + ` count=` + fmt.Sprint(MaxKeys-1-maxLoggedSkips)
 	if strings.Count(logs, "skipping more JWKs") != 1 || !strings.Contains(logs, summary) {
 		t.Errorf("logs lack the single summary %q:\n%s", summary, logs)
 	}
 	if ids := h.KeyIDs(); len(ids) != 1 || ids[0] != "good" {
 		t.Errorf("KeyIDs = %v; want [good]", ids)
+	}
+}
+
+// TestDocumentBounds: a document with more than MaxKeys keys is refused
+// whole, before any key is decoded, and a key with more than MaxKeyMembers
+// members is skipped.
+func TestDocumentBounds(t *testing.T) {
+	k := testKeys(t)
+	members := make([]jwk, 0, MaxKeys+1)
+	for i := range MaxKeys + 1 {
+		members = append(members, rsaJWK(fmt.Sprint("k", i), &k.rsa1.PublicKey))
+	}
+	if _, _, err := parseDocument(doc(t, members...), allAlgs); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d keys", MaxKeys)) {
+		t.Fatalf("%d keys: err = %v; want the document refused", MaxKeys+1, err)
+	}
+	if entries, _, err := parseDocument(doc(t, members[:MaxKeys]...), allAlgs); err != nil || len(entries) != MaxKeys {
+		t.Fatalf("%d keys: %d entries, err %v; want all accepted", MaxKeys, len(entries), err)
+	}
+	wide := rsaJWK("wide", &k.rsa1.PublicKey)
+	for i := range MaxKeyMembers {
+		wide[fmt.Sprint("m", i)] = "x"
+	}
+	entries, skips, _ := parseDocument(doc(t, wide, rsaJWK("good", &k.rsa1.PublicKey)), allAlgs)
+	if len(entries) != 1 || entries[0].kid != "good" || len(skips) != 1 || !strings.Contains(skips[0].reason, "more than") {
+		t.Fatalf("entries %d, skips %+v; want the wide key skipped", len(entries), skips)
 	}
 }
 

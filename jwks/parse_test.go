@@ -3,6 +3,7 @@ package jwks
 import (
 	"context"
 	"crypto"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"math/big"
@@ -254,5 +255,32 @@ func TestX5UIsNeverFetched(t *testing.T) {
 	}
 	if n := x5uHits.Load(); n != 0 {
 		t.Fatalf("x5u URL fetched %d times", n)
+	}
+}
+
+// TestDegenerateEd25519Skipped: a JWK Set member holding an Ed25519 key of
+// small order (all-zero, identity, with or without the sign bit) is
+// skipped; the other keys stay usable.
+func TestDegenerateEd25519Skipped(t *testing.T) {
+	k := testKeys(t)
+	zero := make([]byte, 32)
+	identity := make([]byte, 32)
+	identity[0] = 1
+	signed := make([]byte, 32)
+	signed[0], signed[31] = 1, 0x80
+	for name, x := range map[string][]byte{"all zero": zero, "identity": identity, "identity with the sign bit": signed} {
+		t.Run(name, func(t *testing.T) {
+			bad := jwk{"kty": "OKP", "crv": "Ed25519", "kid": "bad", "x": base64.RawURLEncoding.EncodeToString(x)}
+			entries, skips, err := parseDocument(doc(t, bad, rsaJWK("good", &k.rsa1.PublicKey)), allAlgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 1 || entries[0].kid != "good" {
+				t.Fatalf("entries = %d; want only the good key", len(entries))
+			}
+			if len(skips) != 1 || !strings.Contains(skips[0].reason, "small order") {
+				t.Fatalf("skips = %+v; want the degenerate key skipped", skips)
+			}
+		})
 	}
 }

@@ -2,7 +2,11 @@ package verify
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +86,27 @@ func TestEd25519SignatureChecked(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if _, err := v.VerifyToken(context.Background(), tok); mcpauth.ReasonOf(err) != mcpauth.ReasonSignature {
 				t.Fatalf("err = %v (reason %q), want %q", err, mcpauth.ReasonOf(err), mcpauth.ReasonSignature)
+			}
+		})
+	}
+}
+
+// TestDegenerateEd25519PEMRefused: a PEM Ed25519 key of small order (the
+// all-zero key, the identity) is refused at configuration, so no token can
+// be forged against it.
+func TestDegenerateEd25519PEMRefused(t *testing.T) {
+	identity := make([]byte, 32)
+	identity[0] = 1
+	for name, key := range map[string][]byte{"all zero": make([]byte, 32), "identity": identity} {
+		t.Run(name, func(t *testing.T) {
+			der, err := x509.MarshalPKIXPublicKey(ed25519.PublicKey(key))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+			_, err = NewJWTVerifier(Settings{PublicKey: pemKey, Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
+			if !errors.Is(err, mcpauth.ErrInvalidConfig) || !strings.Contains(err.Error(), "small order") {
+				t.Fatalf("err = %v; want a configuration error naming the small-order key", err)
 			}
 		})
 	}

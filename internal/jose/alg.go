@@ -141,7 +141,7 @@ func CheckPublicKey(key any) error {
 		if len(k) != ed25519.PublicKeySize {
 			return fmt.Errorf("Ed25519 key has %d bytes; %d are required", len(k), ed25519.PublicKeySize)
 		}
-		return nil
+		return checkEd25519(k)
 	default:
 		return fmt.Errorf("key type %T is not supported (want RSA, ECDSA or Ed25519)", key)
 	}

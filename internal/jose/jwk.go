@@ -238,6 +238,9 @@ func okpKey(crv, x string) (ed25519.PublicKey, error) {
 	if len(xb) != ed25519.PublicKeySize {
 		return nil, errors.New("the Ed25519 JWK key does not have 32 bytes")
 	}
+	if err := checkEd25519(xb); err != nil {
+		return nil, err
+	}
 	return ed25519.PublicKey(xb), nil
 }
 

@@ -88,3 +88,11 @@ func IsLoopbackHost(host string) bool {
 	}
 	return ip.Unmap().IsLoopback()
 }
+
+// Downgrade reports whether a URL found in a document fetched from origin
+// (an issuer's metadata naming its jwks_uri or introspection endpoint)
+// would step down from https to plain http. Such a URL is refused whatever
+// its host: what it serves is only as trustworthy as the weakest link.
+func Downgrade(origin string, found *url.URL) bool {
+	return found.Scheme == "http" && strings.HasPrefix(origin, "https://")
+}

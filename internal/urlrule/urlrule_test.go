@@ -75,3 +75,23 @@ func TestIsLoopbackHost(t *testing.T) {
 		}
 	}
 }
+
+func TestDowngrade(t *testing.T) {
+	for _, tc := range []struct {
+		origin, found string
+		want          bool
+	}{
+		{"https://as.example.com", "http://127.0.0.1/jwks", true},
+		{"https://as.example.com", "http://as.example.com/jwks", true},
+		{"https://as.example.com", "https://keys.example.com/jwks", false},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/jwks", false},
+	} {
+		u, p := Check(tc.found, Rules{})
+		if p != nil {
+			t.Fatal(p.Text)
+		}
+		if got := Downgrade(tc.origin, u); got != tc.want {
+			t.Errorf("Downgrade(%q, %q) = %v, want %v", tc.origin, tc.found, got, tc.want)
+		}
+	}
+}
