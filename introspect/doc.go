@@ -23,7 +23,7 @@
 //   - the answer is parsed strictly: a duplicate member, a member name that
 //     differs from a registered one only in letter case, invalid UTF-8 or
 //     trailing data make it malformed; scope must follow RFC 6749 §3.3
-//     (scope-tokens separated by single spaces).
+//     (scope-tokens separated by U+0020 spaces only).
 //
 // Errors follow the module's rules: a refused token is an
 // [*mcpauth.InvalidTokenError] (HTTP 401) with a [mcpauth.Reason]

@@ -98,7 +98,7 @@ func (c *config) checkResponse(m map[string]any, now time.Time) (*mcpauth.Access
 			return nil, invalid(mcpauth.ReasonBadClaims, "the introspection response's scope is not a string")
 		}
 		if scopes, ok = parseScope(s); !ok {
-			return nil, invalid(mcpauth.ReasonBadClaims, "the introspection response's scope is not a list of scope tokens separated by single spaces (RFC 6749 §3.3)")
+			return nil, invalid(mcpauth.ReasonBadClaims, "the introspection response's scope is not a list of scope tokens separated by spaces (U+0020 only, RFC 6749 §3.3)")
 		}
 	}
 	return &mcpauth.AccessToken{
