@@ -295,7 +295,7 @@ func FuzzParseDocument(f *testing.F) {
 // TestParseDocumentWorstCaseIsBounded parses worst-case documents and
 // bounds their cost: allocations and bytes per input byte, and growth no
 // faster than the input, so the bounds carry over to the default 1 MiB body
-// cap (BenchmarkParseDocumentWorstCase measures that size). An eighth of the
+// cap (BenchmarkParseHostileDocument measures that size). An eighth of the
 // cap keeps the test fast under the race detector.
 func TestParseDocumentWorstCaseIsBounded(t *testing.T) {
 	const size = 128 << 10
@@ -422,9 +422,9 @@ func TestDocumentBounds(t *testing.T) {
 	}
 }
 
-// BenchmarkParseDocumentWorstCase measures the worst-case documents of the
+// BenchmarkParseHostileDocument measures the worst-case (hostile) documents of the
 // default body cap.
-func BenchmarkParseDocumentWorstCase(b *testing.B) {
+func BenchmarkParseHostileDocument(b *testing.B) {
 	for i, d := range fuzzDocWorstCases(1 << 20) {
 		b.Run(fmt.Sprint(i), func(b *testing.B) {
 			b.ReportAllocs()
