@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -17,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // Defaults applied by CreateToken when the corresponding [TokenOptions] field
@@ -210,24 +207,10 @@ func Algorithms(p KeyPair) []string {
 	return algorithmsFor(p.Public())
 }
 
-// algorithmsFor lists the algorithms usable with a public key.
+// algorithmsFor lists the algorithms usable with a public key (the
+// module's one table, internal/jose), in a slice the caller owns.
 func algorithmsFor(pub crypto.PublicKey) []string {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		return []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
-	case *ecdsa.PublicKey:
-		switch k.Curve {
-		case elliptic.P256():
-			return []string{"ES256"}
-		case elliptic.P384():
-			return []string{"ES384"}
-		case elliptic.P521():
-			return []string{"ES512"}
-		}
-	case ed25519.PublicKey:
-		return []string{"EdDSA", "Ed25519"}
-	}
-	return nil
+	return slices.Clone(jose.AlgorithmsForKey(pub))
 }
 
 // checkAlgorithm fails unless alg can sign with the key of pub.
@@ -236,8 +219,8 @@ func checkAlgorithm(pub crypto.PublicKey, alg string) error {
 	if slices.Contains(algs, alg) {
 		return nil
 	}
-	if alg == "Ed448" {
-		return fmt.Errorf("%w: Ed448 is not supported (the Go standard library has no Ed448)", ErrUnsupportedAlgorithm)
+	if hint := jose.UnsupportedAlgorithmHint(alg); hint != "" {
+		return fmt.Errorf("%w: %s", ErrUnsupportedAlgorithm, hint)
 	}
 	return fmt.Errorf("%w: %q cannot be used with this %s key (allowed: %s)",
 		ErrUnsupportedAlgorithm, alg, keyTypeName(pub), strings.Join(algs, ", "))

@@ -371,7 +371,7 @@ func TestCreateTokenIncompatibleAlgorithm(t *testing.T) {
 		{"P-256 with ES384", ecKP, "ES384", `"ES384" cannot be used with this ECDSA key (allowed: ES256)`},
 		{"EC with RS256", ecKP, "RS256", `"RS256" cannot be used with this ECDSA key`},
 		{"Ed25519 with ES256", edKP, "ES256", `"ES256" cannot be used with this Ed25519 key (allowed: EdDSA, Ed25519)`},
-		{"Ed25519 with Ed448", edKP, "Ed448", `Ed448 is not supported (the Go standard library has no Ed448)`},
+		{"Ed25519 with Ed448", edKP, "Ed448", `Ed448 (RFC 9864) is not supported: the Go standard library has no Ed448`},
 		{"Ed25519 with lower case ed25519", edKP, "ed25519", `"ed25519" cannot be used with this Ed25519 key`},
 		{"RSA with Ed25519", rsaKP, "Ed25519", `"Ed25519" cannot be used with this RSA key`},
 		{"EC with Ed25519", ecKP, "Ed25519", `"Ed25519" cannot be used with this ECDSA key`},
