@@ -251,7 +251,7 @@ func TestTokenAlgEd25519(t *testing.T) {
 		t.Fatalf("verify with ALGORITHM=EdDSA: exit %d, stderr %q; want %d, reason algorithm", code, stderr, exitInvalid)
 	}
 	code, _, stderr = runCmd(t, "", nil, "token", "-key", key, "-alg", "Ed448")
-	if code != exitUsage || !strings.Contains(stderr, "Ed448 is not supported") {
+	if code != exitUsage || !strings.Contains(stderr, "Ed448 (RFC 9864) is not supported") {
 		t.Fatalf("token -alg Ed448: exit %d, stderr %q", code, stderr)
 	}
 }
