@@ -243,6 +243,8 @@ func Cases(tb testing.TB) (*Fixture, []Case) {
 		outcome("jwks: ES384 (P-384) with the P-256 kid", JWKS, f.mint(tb, f.AttackerP384, map[string]any{"kid": f.EC.KeyID()}, nil), mcpauth.ReasonAlgorithm),
 		outcome("jwks: EdDSA with the EC kid", JWKS, f.mint(tb, f.AttackerEd, map[string]any{"kid": f.EC.KeyID()}, nil), mcpauth.ReasonAlgorithm),
 		outcome("jwks: Ed25519 with the EC kid", JWKS, signCompact(tb, f.AttackerEd, "Ed25519", `{"alg":"Ed25519","kid":"`+f.EC.KeyID()+`"}`, claims), mcpauth.ReasonAlgorithm),
+		// With the identity key, R = identity and S = 0 verifies any message.
+		outcome("jwks: forged EdDSA signature under the degenerate (identity) Ed25519 key", JWKS, base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","kid":"`+DegenerateKeyID+`"}`))+"."+base64.RawURLEncoding.EncodeToString([]byte(claims))+"."+base64.RawURLEncoding.EncodeToString(append([]byte{1}, make([]byte, 63)...)), mcpauth.ReasonUnknownKey),
 		outcome("jwks: ES256 header over an RS256 signature", JWKS, signCompact(tb, f.RSA, "RS256", `{"alg":"ES256","kid":"`+f.EC.KeyID()+`"}`, claims), mcpauth.ReasonSignature),
 	)
 

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -127,6 +128,10 @@ func (f *Fixture) Env(v Variant) []string {
 }
 
 // newFixture generates the keys and starts the JWK Set server.
+// DegenerateKeyID is the kid of the fixture JWK Set's degenerate Ed25519
+// key (the identity point), which the key rule must refuse.
+const DegenerateKeyID = "degenerate-ed25519"
+
 func newFixture(tb testing.TB) *Fixture {
 	tb.Helper()
 	f := &Fixture{Now: time.Now().Truncate(time.Second)}
@@ -140,7 +145,10 @@ func newFixture(tb testing.TB) *Fixture {
 
 	enc, encRSA := f.Enc.JWK(), f.EncRSA.JWK()
 	enc.Use, encRSA.Use = "enc", "enc"
-	doc, err := json.Marshal(testkeys.JWKSet{Keys: []testkeys.JWK{f.RSA.JWK(), f.EC.JWK(), enc, encRSA}})
+	// DegenerateKeyID names an Ed25519 identity key (0x01 then zeros): the
+	// key rule refuses it, so no token verifies under it.
+	degenerate := testkeys.JWK{Kty: "OKP", Crv: "Ed25519", Kid: DegenerateKeyID, X: base64.RawURLEncoding.EncodeToString(append([]byte{1}, make([]byte, 31)...))}
+	doc, err := json.Marshal(testkeys.JWKSet{Keys: []testkeys.JWK{f.RSA.JWK(), f.EC.JWK(), enc, encRSA, degenerate}})
 	if err != nil {
 		tb.Fatal(err)
 	}
