@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jose"
 	"github.com/mcpauth/mcpauth/internal/scopetoken"
 	"github.com/mcpauth/mcpauth/internal/urlrule"
 )
@@ -37,6 +39,14 @@ type ProtectedResource struct {
 	ResourceName string `json:"resource_name,omitempty"`
 	// ResourceDocumentation is a URL of human-readable documentation.
 	ResourceDocumentation string `json:"resource_documentation,omitempty"`
+	// DPoPSigningAlgValuesSupported lists the JWS algorithms accepted for
+	// DPoP proofs (RFC 9728 §2, RFC 9449); dpop.Verifier.Algorithms gives
+	// them. Empty omits the member.
+	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported,omitempty"`
+	// DPoPBoundAccessTokensRequired says the resource accepts only
+	// DPoP-bound access tokens (dpop.Require). False omits the member,
+	// which means false.
+	DPoPBoundAccessTokensRequired bool `json:"dpop_bound_access_tokens_required,omitempty"`
 }
 
 // WellKnownURL returns the metadata URL of a resource (RFC 9728 §3.1): the
@@ -87,6 +97,11 @@ func NewHandler(m ProtectedResource) (http.Handler, error) {
 	if m.ResourceDocumentation != "" {
 		if _, err := checkURL("resource documentation", m.ResourceDocumentation); err != nil {
 			return nil, err
+		}
+	}
+	for _, a := range m.DPoPSigningAlgValuesSupported {
+		if !slices.Contains(jose.AsymmetricAlgorithms, a) {
+			return nil, fmt.Errorf("%w: DPoP signing algorithm %q is not an asymmetric JWS algorithm mcpauth verifies", ErrInvalid, a)
 		}
 	}
 	if len(m.BearerMethodsSupported) == 0 {

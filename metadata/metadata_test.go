@@ -86,3 +86,27 @@ func TestNewHandlerValidates(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlerDPoP advertises DPoP (RFC 9728 §2) and refuses algorithms
+// that cannot sign a proof.
+func TestHandlerDPoP(t *testing.T) {
+	h, err := NewHandler(ProtectedResource{
+		Resource:                      "https://mcp.example.com/mcp",
+		DPoPSigningAlgValuesSupported: []string{"ES256", "EdDSA"},
+		DPoPBoundAccessTokensRequired: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	want := `{"resource":"https://mcp.example.com/mcp","bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["ES256","EdDSA"],"dpop_bound_access_tokens_required":true}` + "\n"
+	if rec.Body.String() != want {
+		t.Fatalf("body %s\nwant %s", rec.Body, want)
+	}
+	for _, alg := range []string{"HS256", "none", ""} {
+		if _, err := NewHandler(ProtectedResource{Resource: "https://mcp.example.com/mcp", DPoPSigningAlgValuesSupported: []string{alg}}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("alg %q: err = %v", alg, err)
+		}
+	}
+}

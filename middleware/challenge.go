@@ -33,19 +33,48 @@ const (
 // response is a fully rendered error response, built once and shared by
 // every request that gets it.
 type response struct {
-	status     int
-	code       string // OAuth error code of the body
-	desc       string
-	challenge  string // WWW-Authenticate value; empty for none
-	retryAfter string // Retry-After value; empty for none
-	body       []byte
+	status    int
+	code      string // OAuth error code of the body
+	desc      string
+	challenge string // WWW-Authenticate Bearer challenge; empty for none
+	// dpopChallenge is a second WWW-Authenticate field, the DPoP
+	// challenge; empty for none.
+	dpopChallenge string
+	retryAfter    string // Retry-After value; empty for none
+	body          []byte
 }
 
-// render builds a response with a WWW-Authenticate challenge. The challenge
-// carries the error code and description only when withError is set.
+// render builds a response with a WWW-Authenticate challenge for each
+// scheme offered (Bearer, and DPoP with [WithDPoP]). The challenges carry
+// the error code and description only when withError is set.
 func (c *config) render(status int, code, desc string, withError bool, scopes []string) *response {
+	resp := &response{status: status, code: code, desc: desc, body: jsonBody(code, desc)}
+	if c.bearerAccepted() {
+		resp.challenge = c.challenge(schemeBearer, withError, code, desc, scopes)
+	}
+	if c.dpop != nil {
+		resp.dpopChallenge = c.challenge(schemeDPoP, withError, code, desc, scopes)
+	}
+	return resp
+}
+
+// renderFor builds a response whose error belongs to one scheme: its
+// challenge carries the error, the other scheme's (when offered) does not.
+func (c *config) renderFor(s authScheme, status int, code, desc string) *response {
+	resp := &response{status: status, code: code, desc: desc, body: jsonBody(code, desc)}
+	if c.bearerAccepted() {
+		resp.challenge = c.challenge(schemeBearer, s == schemeBearer, code, desc, c.challengeScopes)
+	}
+	if c.dpop != nil {
+		resp.dpopChallenge = c.challenge(schemeDPoP, s == schemeDPoP, code, desc, c.challengeScopes)
+	}
+	return resp
+}
+
+// challenge renders one WWW-Authenticate challenge (RFC 6750 §3, RFC 9449
+// §7.1: DPoP's starts with algs).
+func (c *config) challenge(s authScheme, withError bool, code, desc string, scopes []string) string {
 	var b strings.Builder
-	b.WriteString("Bearer")
 	sep := " "
 	param := func(name, value string) {
 		b.WriteString(sep)
@@ -58,6 +87,12 @@ func (c *config) render(status int, code, desc string, withError bool, scopes []
 		}
 		b.WriteByte('"')
 		sep = ", "
+	}
+	if s == schemeDPoP {
+		b.WriteString("DPoP")
+		param("algs", strings.Join(c.dpop.v.Algorithms(), " "))
+	} else {
+		b.WriteString("Bearer")
 	}
 	if c.realm != "" {
 		param("realm", c.realm)
@@ -72,7 +107,7 @@ func (c *config) render(status int, code, desc string, withError bool, scopes []
 	if c.resourceMeta != "" {
 		param("resource_metadata", c.resourceMeta)
 	}
-	return &response{status: status, code: code, desc: desc, challenge: b.String(), body: jsonBody(code, desc)}
+	return b.String()
 }
 
 // insufficientFor returns the 403 response naming the middleware's scopes

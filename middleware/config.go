@@ -25,6 +25,7 @@ type config struct {
 	corsPreflight   bool
 	policy          *policy.Policy   // nil for none
 	now             func() time.Time // for Outcome.Duration; a seam for tests
+	dpop            *dpopConfig      // nil: DPoP not configured or off
 
 	noCredentials     *response
 	emptyToken        *response
@@ -82,13 +83,22 @@ func newConfig(v mcpauth.TokenVerifier, opts []Option) (*config, error) {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
+	dp, err := c.newDPoPConfig(&o)
+	if err != nil {
+		return nil, err
+	}
+	c.dpop = dp
 	c.challengeScopes = c.scopes
 	if sr, ok := v.(mcpauth.ScopeRequirer); ok {
 		c.challengeScopes = union(c.scopes, sanitizeScopes(sr.RequiredScopes()))
 	}
 	c.setPolicy(o.policy)
 
-	c.noCredentials = c.render(http.StatusUnauthorized, codeInvalidToken, descNoCredentials, false, c.challengeScopes)
+	noCreds := descNoCredentials
+	if !c.bearerAccepted() {
+		noCreds = descDPoPRequired
+	}
+	c.noCredentials = c.render(http.StatusUnauthorized, codeInvalidToken, noCreds, false, c.challengeScopes)
 	c.emptyToken = c.render(http.StatusBadRequest, codeInvalidRequest, descEmptyToken, true, c.challengeScopes)
 	c.multipleHeaders = c.render(http.StatusBadRequest, codeInvalidRequest, descMultipleHeaders, true, c.challengeScopes)
 	c.badSyntax = c.render(http.StatusBadRequest, codeInvalidRequest, descBadSyntax, true, c.challengeScopes)
@@ -101,6 +111,9 @@ func newConfig(v mcpauth.TokenVerifier, opts []Option) (*config, error) {
 		desc:       descUnavailable,
 		retryAfter: strconv.FormatInt(ceilSeconds(retryAfter), 10),
 		body:       jsonBody(codeUnavailable, descUnavailable),
+	}
+	if c.dpop != nil {
+		c.renderDPoP()
 	}
 	return c, nil
 }

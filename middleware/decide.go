@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/dpop"
 )
 
 // decision is what the middleware does with a request: pass it on with token
@@ -31,7 +32,10 @@ func decide(r *http.Request, v mcpauth.TokenVerifier, c *config) decision {
 	if c.corsPreflight && isPreflight(r) {
 		return decision{preflight: true}
 	}
-	token, st := bearerToken(r.Header)
+	token, scheme, st := credentials(r.Header)
+	if scheme == schemeDPoP && c.dpop == nil {
+		st = credNone // without WithDPoP (or with it off) DPoP is another scheme
+	}
 	switch st {
 	case credNone:
 		return decision{resp: c.noCredentials, reason: ReasonNoCredentials, level: slog.LevelDebug}
@@ -43,12 +47,22 @@ func decide(r *http.Request, v mcpauth.TokenVerifier, c *config) decision {
 		return decision{resp: c.badSyntax, reason: ReasonInvalidRequest, level: slog.LevelInfo}
 	}
 
+	if scheme == schemeBearer && !c.bearerAccepted() {
+		return decision{resp: c.dpop.required, reason: dpop.ReasonDowngrade, level: slog.LevelInfo}
+	}
+
 	at, err := v.VerifyToken(r.Context(), token)
 	if err != nil {
 		return verifierError(c, err, token)
 	}
 	if at == nil {
 		return decision{resp: c.invalidToken, reason: mcpauth.ReasonOther, level: slog.LevelError, err: errNilToken}
+	}
+	if c.dpop != nil {
+		var refused *decision
+		if at, refused = c.checkDPoP(r, scheme, token, at); refused != nil {
+			return *refused
+		}
 	}
 	at = c.effective(at)
 	if !c.grants(at, c.scopes) {
@@ -112,43 +126,68 @@ const (
 	credSyntax             // token not in b64token syntax
 )
 
+// authScheme is the scheme of the Authorization header.
+type authScheme uint8
+
+const (
+	schemeBearer authScheme = iota // RFC 6750
+	schemeDPoP                     // RFC 9449 §7.1
+)
+
 // bearerToken extracts the token from the Authorization header:
 //
 //	credentials = "Bearer" 1*SP b64token   (RFC 6750 section 2.1)
 //
 // with the scheme matched case-insensitively and surrounding whitespace
-// ignored, as an HTTP parser would strip it.
+// ignored, as an HTTP parser would strip it. Any other scheme is no
+// credentials.
 func bearerToken(h http.Header) (string, credState) {
+	token, scheme, st := credentials(h)
+	if scheme != schemeBearer && st != credNone && st != credMultiple {
+		return "", credNone
+	}
+	return token, st
+}
+
+// credentials extracts the token and its scheme, Bearer or DPoP (the same
+// token68 syntax, RFC 9449 §7.1), from the Authorization header. Any other
+// scheme is no credentials.
+func credentials(h http.Header) (string, authScheme, credState) {
 	vals := h.Values("Authorization")
 	switch len(vals) {
 	case 0:
-		return "", credNone
+		return "", schemeBearer, credNone
 	case 1:
 	default:
-		return "", credMultiple
+		return "", schemeBearer, credMultiple
 	}
 	v := strings.Trim(vals[0], " \t")
-	scheme, rest := v, ""
+	name, rest := v, ""
 	if i := strings.IndexAny(v, " \t"); i >= 0 {
-		scheme, rest = v[:i], v[i:]
+		name, rest = v[:i], v[i:]
 	}
-	if !isBearer(scheme) {
-		return "", credNone
+	var scheme authScheme
+	switch {
+	case isScheme(name, "bearer"):
+		scheme = schemeBearer
+	case isScheme(name, "dpop"):
+		scheme = schemeDPoP
+	default:
+		return "", schemeBearer, credNone
 	}
 	token := strings.TrimLeft(rest, " ")
 	if strings.Trim(token, " \t") == "" {
-		return "", credEmpty
+		return "", scheme, credEmpty
 	}
 	if !isB64Token(token) {
-		return "", credSyntax
+		return "", scheme, credSyntax
 	}
-	return token, credOK
+	return token, scheme, credOK
 }
 
-// isBearer reports whether s is "Bearer" in any ASCII letter case. Unlike
-// strings.EqualFold it does not apply Unicode case folding.
-func isBearer(s string) bool {
-	const want = "bearer"
+// isScheme reports whether s is want (lower case) in any ASCII letter
+// case. Unlike strings.EqualFold it does not apply Unicode case folding.
+func isScheme(s, want string) bool {
 	if len(s) != len(want) {
 		return false
 	}

@@ -47,6 +47,15 @@
 // http.Server's ReadHeaderTimeout and ReadTimeout for the requests the
 // middleware accepts.
 //
+// With [WithDPoP] the middleware also verifies sender-constrained tokens
+// (RFC 9449, package dpop): "Authorization: DPoP <token>" with a DPoP proof
+// header. In the default mode a token bound to a key (cnf.jkt) is accepted
+// only that way, never as Bearer; every challenge offers both schemes (a
+// second WWW-Authenticate field, DPoP algs="..."), and proof failures get
+// error="invalid_dpop_proof" or error="use_dpop_nonce" on the DPoP
+// challenge. The accepted token records the key's thumbprint
+// (mcpauth.AccessToken.DPoPThumbprint).
+//
 // Tokens are taken only from the Authorization header, never from the query
 // string or a form body. They are never logged or echoed; log records carry
 // a machine-readable reason (see [mcpauth.ReasonOf]), the status, the method

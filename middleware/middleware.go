@@ -61,6 +61,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		start = c.now()
 	}
 	d := decide(r, c.verifier, c)
+	c.setNonce(w)
 	switch {
 	case d.preflight:
 		c.logger.LogAttrs(r.Context(), slog.LevelDebug, "mcpauth: CORS preflight passed through without authentication",
@@ -127,10 +128,12 @@ func logRejection(l *slog.Logger, r *http.Request, d *decision) {
 func writeResponse(w http.ResponseWriter, r *http.Request, resp *response) {
 	unreadbody.Abandon(w, r)
 	h := w.Header()
+	h.Del("WWW-Authenticate")
 	if resp.challenge != "" {
-		h.Set("WWW-Authenticate", resp.challenge)
-	} else {
-		h.Del("WWW-Authenticate")
+		h.Add("WWW-Authenticate", resp.challenge)
+	}
+	if resp.dpopChallenge != "" {
+		h.Add("WWW-Authenticate", resp.dpopChallenge)
 	}
 	if resp.retryAfter != "" {
 		h.Set("Retry-After", resp.retryAfter)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/dpop"
 	"github.com/mcpauth/mcpauth/internal/scopetoken"
 	"github.com/mcpauth/mcpauth/internal/urlrule"
 	"github.com/mcpauth/mcpauth/policy"
@@ -32,6 +33,9 @@ type options struct {
 	observer         func(*http.Request, Outcome)
 	corsPreflight    bool
 	policy           *policy.Policy
+	dpop             *dpop.Verifier
+	dpopBase         string
+	dpopSet          bool
 }
 
 // WithRequiredScopes requires every one of scopes on every request behind

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/dpop"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
 )
@@ -32,6 +33,12 @@ type Config struct {
 	// Documentation is the URL of human-readable documentation
 	// (resource_documentation); empty omits it.
 	Documentation string
+	// DPoP, when set and not in mode dpop.Off, verifies DPoP proofs: the
+	// metadata document advertises dpop_signing_alg_values_supported (and
+	// dpop_bound_access_tokens_required in mode dpop.Require), and
+	// MiddlewareOption adds middleware.WithDPoP with the URL's scheme and
+	// host as the public base URL. nil leaves DPoP out.
+	DPoP *dpop.Verifier
 }
 
 // Resource is a validated protected resource and everything derived from
@@ -44,6 +51,7 @@ type Resource struct {
 	handler      http.Handler
 	authServers  []string
 	scopes       []string
+	options      []middleware.Option // what MiddlewareOption applies
 }
 
 // New validates c and derives the resource's metadata URL, path and
@@ -65,20 +73,33 @@ func New(c Config) (*Resource, error) {
 	if err != nil {
 		return nil, configErr("Config.URL: %w", err)
 	}
-	h, err := metadata.NewHandler(metadata.ProtectedResource{
+	doc := metadata.ProtectedResource{
 		Resource:              c.URL,
 		AuthorizationServers:  c.AuthorizationServers,
 		ScopesSupported:       c.Scopes,
 		ResourceName:          c.Name,
 		ResourceDocumentation: c.Documentation,
-	})
+	}
+	dp := c.DPoP
+	if dp != nil && dp.Mode() == dpop.Off {
+		dp = nil
+	}
+	if dp != nil {
+		doc.DPoPSigningAlgValuesSupported = dp.Algorithms()
+		doc.DPoPBoundAccessTokensRequired = dp.Mode() == dpop.Require
+	}
+	h, err := metadata.NewHandler(doc)
 	if err != nil {
 		return nil, configErr("%w", err)
 	}
 	// The challenge parameter must be acceptable to the middleware (it
 	// refuses, for example, a non-ASCII host): check it now, so that
 	// MiddlewareOption never makes middleware.New panic.
-	if _, err := middleware.NewChecked(noVerifier{}, middleware.WithResourceMetadata(metaURL)); err != nil {
+	opts := []middleware.Option{middleware.WithResourceMetadata(metaURL)}
+	if dp != nil {
+		opts = append(opts, middleware.WithDPoP(dp, u.Scheme+"://"+u.Host))
+	}
+	if _, err := middleware.NewChecked(noVerifier{}, opts...); err != nil {
 		return nil, configErr("Config.URL: %w", err)
 	}
 	path := u.EscapedPath()
@@ -93,6 +114,7 @@ func New(c Config) (*Resource, error) {
 		handler:      h,
 		authServers:  slices.Clone(c.AuthorizationServers),
 		scopes:       slices.Clone(c.Scopes),
+		options:      opts,
 	}, nil
 }
 
@@ -137,9 +159,9 @@ func (r *Resource) MetadataHandler() http.Handler { return r.handler }
 
 // MiddlewareOption returns middleware.WithResourceMetadata with
 // [Resource.MetadataURL], so that every challenge tells clients where the
-// document is.
+// document is, and middleware.WithDPoP when Config.DPoP is set.
 func (r *Resource) MiddlewareOption() middleware.Option {
-	return middleware.WithResourceMetadata(r.metadataURL)
+	return middleware.Combine(r.options...)
 }
 
 // AuthorizationServers returns Config.AuthorizationServers.

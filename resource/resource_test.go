@@ -1,6 +1,7 @@
 package resource_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,10 +10,12 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/dpop"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/resource"
 	"github.com/mcpauth/mcpauth/static"
+	"github.com/mcpauth/mcpauth/testkeys"
 )
 
 func TestDerived(t *testing.T) {
@@ -133,4 +136,61 @@ func TestAccessorsCopy(t *testing.T) {
 	if r.AuthorizationServers()[0] != "https://a" || r.Scopes()[0] != "s" {
 		t.Fatal("accessors return the Resource's own slices")
 	}
+}
+
+// TestDPoPWiring: Config.DPoP reaches the metadata document and the
+// middleware, whose htu base is the resource URL's origin.
+func TestDPoPWiring(t *testing.T) {
+	dv, err := dpop.NewVerifier(dpop.Config{Mode: dpop.Require, Algorithms: []string{"ES256"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := resource.New(resource.Config{URL: "https://mcp.example.com/mcp", DPoP: dv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	res.MetadataHandler().ServeHTTP(rec, httptest.NewRequest("GET", res.MetadataPath(), nil))
+	var doc metadata.ProtectedResource
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || !doc.DPoPBoundAccessTokensRequired ||
+		strings.Join(doc.DPoPSigningAlgValuesSupported, " ") != "ES256" {
+		t.Fatalf("metadata %s (%v)", rec.Body, err)
+	}
+
+	key := testkeys.SharedECKeyPair(t)
+	v, err := static.NewTokenVerifier(map[string]static.Token{"bound": {ClientID: "c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := verifierFunc(func(ctx context.Context, tok string) (*mcpauth.AccessToken, error) {
+		at, err := v.VerifyToken(ctx, tok)
+		if err == nil {
+			at.Claims = map[string]any{"cnf": testkeys.DPoPConfirmation(key)}
+		}
+		return at, err
+	})
+	h := middleware.New(bound, res.MiddlewareOption())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	proof, err := testkeys.CreateDPoPProof(key, testkeys.DPoPProofOptions{Method: "POST", URL: res.URL(), AccessToken: "bound"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for authz, want := range map[string]int{"Bearer bound": 401, "DPoP bound": 200} {
+		r := httptest.NewRequest("POST", "/mcp", nil)
+		r.Header.Set("Authorization", authz)
+		r.Header.Set("DPoP", proof)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != want {
+			t.Errorf("%s: %d; want %d (%v)", authz, w.Code, want, w.Header())
+		}
+	}
+	if middleware.Combine(nil) != nil {
+		t.Error("Combine with a nil option")
+	}
+}
+
+type verifierFunc func(context.Context, string) (*mcpauth.AccessToken, error)
+
+func (f verifierFunc) VerifyToken(ctx context.Context, tok string) (*mcpauth.AccessToken, error) {
+	return f(ctx, tok)
 }

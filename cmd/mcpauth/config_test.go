@@ -140,7 +140,7 @@ func TestServerHelpDocumentsEveryVariable(t *testing.T) {
 			}
 			want := append(verify.EnvVariables(verify.EnvPrefix), envAddr, envStaticTokens, envAuthServers, envLogLevel, "-addr", envPolicyFile, envPolicyDenyUnlisted, envScopePrefix)
 			if command == "proxy" {
-				want = append(want, envUpstream, "-upstream", headerClientID, headerSubject, headerScopes, headerIssuer, headerExpiresAt)
+				want = append(want, envUpstream, "-upstream", headerClientID, headerSubject, headerScopes, headerIssuer, headerExpiresAt, headerDPoPJKT)
 			}
 			for _, name := range want {
 				if !strings.Contains(stderr, name) {

@@ -51,10 +51,11 @@
 // "mcpauth proxy" authenticates requests to /mcp (and paths below it) the
 // same way and forwards the accepted ones to MCPAUTH_UPSTREAM (or -upstream),
 // flushing streamed responses and SSE events as they arrive. The client's
-// Authorization header is never forwarded (MCP forbids token passthrough);
-// the verified identity is sent in X-MCPAuth-Client-ID, X-MCPAuth-Subject,
-// X-MCPAuth-Scopes (space-separated), X-MCPAuth-Issuer and
-// X-MCPAuth-Expires-At (Unix seconds), after every incoming header whose name
+// Authorization and DPoP headers are never forwarded (MCP forbids token
+// passthrough); the verified identity is sent in X-MCPAuth-Client-ID,
+// X-MCPAuth-Subject, X-MCPAuth-Scopes (space-separated), X-MCPAuth-Issuer,
+// X-MCPAuth-Expires-At (Unix seconds) and, for a DPoP-bound token,
+// X-MCPAuth-DPoP-JKT (the proven key's thumbprint), after every incoming header whose name
 // starts with X-MCPAuth- (in any letter case, '_' counting as '-') has been
 // removed. A token whose values cannot be sent exactly (not printable
 // ASCII, a scope that is not an RFC 6749 scope token) is refused with 401,

@@ -33,7 +33,7 @@ that are not canonical (400): only letters, digits and /-._~!$&'()*+,=:@
 pass, without percent-encoding, empty or dot-only segments, so that every
 upstream server resolves the path below its MCP endpoint.
 
-The client's Authorization header is never forwarded (MCP forbids token
+The client's Authorization and DPoP headers are never forwarded (MCP forbids token
 passthrough); the caller's identity is sent instead, in the headers listed
 below. The proxy also serves GET /healthz and the RFC 9728 metadata at
 /.well-known/oauth-protected-resource/mcp and
@@ -58,6 +58,8 @@ with 401 invalid_token, never forwarded with a header left out:
   X-MCPAuth-Scopes       the granted scopes, space-separated, when any
   X-MCPAuth-Issuer       the iss claim, when present (not for static tokens)
   X-MCPAuth-Expires-At   expiry in Unix seconds, when the token expires
+  X-MCPAuth-DPoP-JKT     the thumbprint of the key a DPoP-bound token was
+                         proven with (the DPoP proof itself is not forwarded)
   X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto  set by the proxy
 Client-sent forwarding headers (Forwarded, X-Forwarded-*, X-Real-IP,
 True-Client-IP, CF-Connecting-IP, ...) are removed, unless the connection
@@ -196,6 +198,7 @@ func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, trusted
 	out := pr.Out
 	stripIdentityHeaders(out.Header)
 	out.Header.Del("Authorization")
+	out.Header.Del("DPoP") // a proof is for this hop only (RFC 9449)
 
 	// checkPath let through only paths without percent-encoding, so the
 	// suffix is forwarded byte for byte as it was received and checked.

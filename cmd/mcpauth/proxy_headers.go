@@ -25,6 +25,9 @@ const (
 	headerScopes         = "X-MCPAuth-Scopes"
 	headerIssuer         = "X-MCPAuth-Issuer"
 	headerExpiresAt      = "X-MCPAuth-Expires-At"
+	// headerDPoPJKT carries the thumbprint of the key a DPoP-bound token
+	// was proven with; absent for bearer tokens.
+	headerDPoPJKT = "X-MCPAuth-DPoP-JKT"
 	// maxIdentityValue caps one identity header value.
 	maxIdentityValue = 4096
 )
@@ -63,6 +66,7 @@ func identityHeaders(at *mcpauth.AccessToken) (map[string]string, error) {
 		{headerClientID, "client id (client_id, azp or sub)", at.ClientID},
 		{headerSubject, "sub", at.Subject},
 		{headerIssuer, "iss", at.Issuer},
+		{headerDPoPJKT, "DPoP key thumbprint", at.DPoPThumbprint},
 	} {
 		if h.v == "" {
 			continue

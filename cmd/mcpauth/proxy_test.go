@@ -107,6 +107,8 @@ func TestProxyForwardsIdentityNotToken(t *testing.T) {
 		"X-Hop", "hop-by-hop",
 		"X-Forwarded-For", "203.0.113.9",
 		"Mcp-Session-Id", "session-1",
+		"DPoP", "a.dpop.proof",
+		"X-MCPAuth-DPoP-JKT", "spoofed",
 	)
 	if resp.StatusCode != http.StatusOK || body != `{"path":"/up/mcp/sub/path"}` {
 		t.Fatalf("proxied request: %d %s", resp.StatusCode, body)
@@ -140,7 +142,7 @@ func TestProxyForwardsIdentityNotToken(t *testing.T) {
 			t.Errorf("spoofed header %s reached the upstream", name)
 		}
 	}
-	for _, name := range []string{"Authorization", "Proxy-Authorization", "X-Hop"} {
+	for _, name := range []string{"Authorization", "Proxy-Authorization", "X-Hop", "DPoP"} {
 		if v := r.Header.Values(name); len(v) != 0 {
 			t.Errorf("upstream got %s: %q", name, v)
 		}
@@ -377,6 +379,8 @@ func TestIdentityHeaders(t *testing.T) {
 		{"full", &mcpauth.AccessToken{ClientID: "app", Subject: "alice", Scopes: []string{"a", "b:c"}, Issuer: "https://iss", ExpiresAt: exp},
 			map[string]string{headerClientID: "app", headerSubject: "alice", headerScopes: "a b:c", headerIssuer: "https://iss", headerExpiresAt: "1893456000"}, ""},
 		{"minimal", &mcpauth.AccessToken{ClientID: "app"}, map[string]string{headerClientID: "app"}, ""},
+		{"DPoP-bound", &mcpauth.AccessToken{ClientID: "app", DPoPThumbprint: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"},
+			map[string]string{headerClientID: "app", headerDPoPJKT: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}, ""},
 		{"longest value", &mcpauth.AccessToken{ClientID: strings.Repeat("a", maxIdentityValue)}, map[string]string{headerClientID: strings.Repeat("a", maxIdentityValue)}, ""},
 		{"nil", nil, nil, "no verified token"},
 		{"CRLF in subject", &mcpauth.AccessToken{ClientID: "app", Subject: "alice\r\nX-MCPAuth-Client-ID: admin"}, nil, headerSubject},

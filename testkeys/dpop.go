@@ -1,0 +1,100 @@
+package testkeys
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/mcpauth/mcpauth/dpop"
+)
+
+// DPoPProofOptions describes a DPoP proof (RFC 9449 §4.2) minted by
+// [CreateDPoPProof]. Method and URL are required.
+//
+// The header is {"typ": "dpop+jwt", "alg", "jwk": the pair's public JWK};
+// the claims are jti, htm, htu, iat and, when AccessToken is set, ath. Then
+// Header and AdditionalClaims are merged in and OmitHeader and OmitClaims
+// remove members, so tests can mint every kind of broken proof.
+type DPoPProofOptions struct {
+	// Method is the htm claim, such as POST.
+	Method string
+	// URL is the htu claim: the request URI without query and fragment.
+	URL string
+	// AccessToken, when set, gives the ath claim (its base64url SHA-256).
+	AccessToken string
+	// IssuedAt is the iat claim; the zero time means time.Now().
+	IssuedAt time.Time
+	// JTI is the jti claim; "" means 16 random bytes, base64url.
+	JTI string
+	// Nonce is the nonce claim (from a DPoP-Nonce header); "" omits it.
+	Nonce string
+	// Algorithm is the JWS algorithm; "" means the pair's Algorithm.
+	Algorithm string
+	// Header holds extra header members, merged last.
+	Header map[string]any
+	// AdditionalClaims are merged into the claims last.
+	AdditionalClaims map[string]any
+	// OmitHeader and OmitClaims name members to remove after merging.
+	OmitHeader, OmitClaims []string
+}
+
+// CreateDPoPProof mints a DPoP proof signed by p, for the DPoP header of a
+// request made with a token bound to p (see [DPoPConfirmation]).
+func CreateDPoPProof(p KeyPair, o DPoPProofOptions) (string, error) {
+	if p == nil || p.Private() == nil {
+		return "", errZeroPair
+	}
+	if o.Method == "" || o.URL == "" {
+		return "", fmt.Errorf("%w: DPoPProofOptions.Method and URL are required", ErrInvalidOptions)
+	}
+	alg := o.Algorithm
+	if alg == "" {
+		alg = p.Algorithm()
+	}
+	jwk := p.JWK()
+	jwk.Kid, jwk.Use, jwk.Alg = "", "", ""
+	header := map[string]any{"typ": "dpop+jwt", "alg": alg, "jwk": jwk}
+	maps.Copy(header, o.Header)
+	for _, name := range o.OmitHeader {
+		delete(header, name)
+	}
+	jti := o.JTI
+	if jti == "" {
+		var b [16]byte
+		_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+		jti = base64.RawURLEncoding.EncodeToString(b[:])
+	}
+	iat := o.IssuedAt
+	if iat.IsZero() {
+		iat = time.Now()
+	}
+	claims := map[string]any{"jti": jti, "htm": o.Method, "htu": o.URL, "iat": iat.Unix()}
+	if o.AccessToken != "" {
+		claims["ath"] = dpop.TokenHash(o.AccessToken)
+	}
+	if o.Nonce != "" {
+		claims["nonce"] = o.Nonce
+	}
+	maps.Copy(claims, o.AdditionalClaims)
+	for _, name := range o.OmitClaims {
+		delete(claims, name)
+	}
+	hb, err := marshalJSON(header)
+	if err != nil {
+		return "", fmt.Errorf("%w: encoding the header: %w", ErrInvalidOptions, err)
+	}
+	pb, err := marshalJSON(claims)
+	if err != nil {
+		return "", fmt.Errorf("%w: encoding the claims: %w", ErrInvalidOptions, err)
+	}
+	return SignCompact(p, alg, hb, pb)
+}
+
+// DPoPConfirmation returns the cnf claim that binds a token to p's key
+// (RFC 9449 §6.1): {"jkt": thumbprint}. Put it in
+// TokenOptions.AdditionalClaims under "cnf" to mint a DPoP-bound token.
+func DPoPConfirmation(p KeyPair) map[string]any {
+	return map[string]any{"jkt": p.KeyID()}
+}
