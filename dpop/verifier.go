@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // Verifier checks DPoP proofs. It is safe for concurrent use.
@@ -141,10 +142,7 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 
 // TokenHash returns the ath value of an access token: the base64url
 // SHA-256 of its ASCII text (RFC 9449 §4.2).
-func TokenHash(accessToken string) string {
-	sum := sha256.Sum256([]byte(accessToken))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
+func TokenHash(accessToken string) string { return jose.S256(accessToken) }
 
 // checkATH reports, in constant time, whether ath is the hash of token.
 func checkATH(ath, token string) bool {

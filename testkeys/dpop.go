@@ -7,7 +7,7 @@ import (
 	"maps"
 	"time"
 
-	"github.com/mcpauth/mcpauth/dpop"
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // DPoPProofOptions describes a DPoP proof (RFC 9449 §4.2) minted by
@@ -72,7 +72,7 @@ func CreateDPoPProof(p KeyPair, o DPoPProofOptions) (string, error) {
 	}
 	claims := map[string]any{"jti": jti, "htm": o.Method, "htu": o.URL, "iat": iat.Unix()}
 	if o.AccessToken != "" {
-		claims["ath"] = dpop.TokenHash(o.AccessToken)
+		claims["ath"] = jose.S256(o.AccessToken)
 	}
 	if o.Nonce != "" {
 		claims["nonce"] = o.Nonce

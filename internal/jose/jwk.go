@@ -270,3 +270,10 @@ func Thumbprint(members [][2]string) string {
 	sum := sha256.Sum256(b)
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
+
+// S256 returns the base64url (unpadded) SHA-256 of s: a DPoP proof's ath
+// (RFC 9449 §4.2) and, over the canonical JWK, a thumbprint.
+func S256(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
