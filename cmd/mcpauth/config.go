@@ -204,8 +204,11 @@ func withFastMCPSettings(vars, fast map[string]string) (map[string]string, error
 // stdout are left for the caller.
 func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFlag string) (*serverConfig, error) {
 	known := append([]string{envAddr, envStaticTokens, envAuthServers, envLogLevel}, policyVars...)
-	if command == "proxy" {
+	switch command {
+	case "proxy":
 		known = append(known, envUpstream, envTrustedProxies)
+	case "authz":
+		known = append(known, envTrustedProxies)
 	}
 	names := make([]string, 0, len(vars))
 	for k := range vars {
@@ -215,8 +218,10 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	for _, k := range names {
 		switch {
 		case strings.HasPrefix(k, verify.EnvPrefix) || strings.HasPrefix(k, envIntrospectionPrefix) || slices.Contains(known, k):
-		case k == envUpstream || k == envTrustedProxies:
+		case k == envUpstream:
 			return nil, configErrorf("%s is read only by mcpauth proxy; unset it for mcpauth %s", k, command)
+		case k == envTrustedProxies:
+			return nil, configErrorf("%s is read only by mcpauth proxy and mcpauth authz; unset it for mcpauth %s", k, command)
 		case verify.Suggest(k, append(slices.Clone(known), verify.EnvVariables(verify.EnvPrefix)...)) != "":
 			return nil, configErrorf("unknown environment variable %s; did you mean %s?", k, verify.Suggest(k, append(slices.Clone(known), verify.EnvVariables(verify.EnvPrefix)...)))
 		default:
@@ -321,7 +326,7 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 			return nil, err
 		}
 		cfg.mode = modeIntrospection
-	case command == "proxy":
+	case command == "proxy" || command == "authz":
 		return nil, configErrorf("no verifier configured: set %s (or %s) and %s, %s, or %s", envJWKSURI, envPublicKey, envIssuer, envIntrospectionURL, envStaticTokens)
 	default:
 		if err := checkDemoVariables(set); err != nil {
@@ -342,6 +347,11 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 			return nil, err
 		}
 		if cfg.trustedProxies, err = parseTrustedProxies(envTrustedProxies, vars[envTrustedProxies]); err != nil {
+			return nil, err
+		}
+	}
+	if command == "authz" {
+		if err := authzConfig(cfg, vars); err != nil {
 			return nil, err
 		}
 	}
@@ -370,10 +380,14 @@ func envHelp(command string) string {
 	b.WriteString("\nEnvironment (a flag wins over its variable; names are read in any letter case;\nan unknown MCPAUTH_* variable is an error):\n")
 	row := func(name, desc string) { fmt.Fprintf(&b, "  %-38s %s\n", name, desc) }
 	row(envAddr, "listen address host:port (default "+defaultAddr+")")
-	if command == "proxy" {
+	switch command {
+	case "proxy":
 		row(envUpstream, "URL of the upstream MCP endpoint, http or https (required)")
 		row(envTrustedProxies, "gateways whose X-Forwarded-*/Forwarded headers are kept: IPs and CIDRs,")
 		row("", "comma-separated (default: none; the proxy sets X-Forwarded-* itself)")
+	case "authz":
+		row(envTrustedProxies, "gateways whose X-Original-*/X-Forwarded-* headers name the original")
+		row("", "request: IPs and CIDRs, comma-separated (default: "+defaultAuthzTrustedProxies+")")
 	}
 	row(envLogLevel, "debug, info (default), warn or error; logs go to stderr")
 	row(envAuthServers, "authorization servers in the metadata, comma-separated (default: the issuers)")
@@ -395,8 +409,11 @@ func envHelp(command string) string {
 		row(v.Name, v.Help+" (default: "+def+")")
 	}
 	b.WriteString(introspectionHelp())
-	if command == "proxy" {
+	switch command {
+	case "proxy":
 		b.WriteString(proxyHeadersHelp)
+	case "authz":
+		b.WriteString(authzHeadersHelp)
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@
 //
 //	mcpauth serve            run an MCP server whose /mcp endpoint requires a token
 //	mcpauth proxy            put the same authentication in front of any HTTP MCP server
+//	mcpauth authz            answer a gateway's auth checks (nginx, Caddy, Traefik, Envoy)
 //	mcpauth verify < token   verify with the MCPAUTH_JWT_* environment
 //	mcpauth keygen           generate a key pair (PEM) and its JWKS
 //	mcpauth token            mint a token signed with a private key
@@ -68,6 +69,20 @@
 // parameters, percent-encoding, dot segments), so that the upstream sees
 // only requests below its MCP endpoint. Upstream failures are answered 502
 // without details. There is no demo mode: a verifier is required.
+//
+// # authz
+//
+// "mcpauth authz" answers the checks of a gateway in front of the MCP server
+// (nginx auth_request, Traefik forwardAuth, Caddy forward_auth, Envoy
+// ext_authz): at every path except /healthz and the metadata routes, 200
+// with the proxy's identity headers (all five always present, empty when the
+// token has no such value) for an accepted token, else the middleware's
+// 401/403/503 challenge and JSON body. The original method and URI are read
+// from X-Original-Method/X-Original-URI or X-Forwarded-Method/X-Forwarded-Uri
+// only when the check comes from MCPAUTH_TRUSTED_PROXIES (default loopback);
+// protocol switches, other methods and non-canonical paths are never
+// approved. MCPAUTH_JWT_BASE_URL is required; a policy file with operation
+// rules is refused, since gateways send no body to the auth service.
 //
 // Both servers are configured from the environment alone (a flag, where
 // there is one, wins over its variable), so a container needs no arguments:

@@ -46,6 +46,7 @@ Usage:
   mcpauth serve   [flags]             run an MCP server protected by token authentication
                                       (a ready-to-try demo when nothing is configured)
   mcpauth proxy   [flags]             put the same authentication in front of any HTTP MCP server
+  mcpauth authz   [flags]             answer a gateway's auth checks (nginx, Caddy, Traefik, Envoy)
   mcpauth verify  [flags] < token     verify a token with the MCPAUTH_JWT_* configuration
   mcpauth keygen  [flags]             generate a test key pair (RSA, EC P-256 or Ed25519)
   mcpauth token   [flags]             mint a test token signed with a private key
@@ -54,9 +55,9 @@ Usage:
 
 Run "mcpauth <command> -h" for a command's flags and environment variables.
 
-Exit codes: 0 valid (serve, proxy: stopped by SIGINT or SIGTERM); 1 invalid
-token; 2 configuration or usage error; 3 valid but missing a required scope;
-4 key source unavailable; 5 I/O error.
+Exit codes: 0 valid (serve, proxy, authz: stopped by SIGINT or SIGTERM);
+1 invalid token; 2 configuration or usage error; 3 valid but missing a
+required scope; 4 key source unavailable; 5 I/O error.
 `
 
 func main() {
@@ -74,6 +75,8 @@ func run(args []string, e env) int {
 		return runServe(args[1:], e)
 	case "proxy":
 		return runProxy(args[1:], e)
+	case "authz":
+		return runAuthz(args[1:], e)
 	case "verify":
 		return runVerify(args[1:], e)
 	case "keygen":

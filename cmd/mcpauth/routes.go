@@ -148,24 +148,22 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	resourcePath := res.Path()
 
 	verifier := st.verifier
-	if cfg.command == "proxy" {
+	if cfg.command == "proxy" || cfg.command == "authz" {
 		// A token whose identity the identity headers cannot carry is
 		// refused, never forwarded with an incomplete identity.
 		verifier = forwardableIdentity{st.verifier}
 	}
-	authn := middleware.New(verifier, append([]middleware.Option{
+	mwOpts := []middleware.Option{
 		res.MiddlewareOption(),
-		middleware.WithCORSPreflight(),
 		middleware.WithLogger(logger),
 		middleware.WithObserver(st.outcomes.observe),
-	}, policyOptions(cfg.policy, required)...)...)
-	var endpoint http.Handler
-	if cfg.command == "proxy" {
-		endpoint = newProxy(cfg.upstream, resourcePath, cfg.trustedProxies, logger)
-	} else {
-		endpoint = newMCPHandler(logger, cfg.baseURL != "" && !urlrule.IsLoopbackHost(hostnameOf(cfg.baseURL)))
 	}
-	protected := withCORS(authn(answerPreflight(endpoint)))
+	if cfg.command != "authz" {
+		// authz never approves a request without a token: the gateway
+		// answers CORS preflights itself.
+		mwOpts = append(mwOpts, middleware.WithCORSPreflight())
+	}
+	authn := middleware.New(verifier, append(mwOpts, policyOptions(cfg.policy, required)...)...)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc(healthPath, health)
@@ -176,9 +174,17 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	if jwksHandler != nil {
 		mux.Handle(demoJWKSPath, jwksHandler)
 	}
-	mux.Handle(resourcePath, protected)
-	if cfg.command == "proxy" {
+	switch cfg.command {
+	case "authz":
+		// Every other path is a check.
+		mux.Handle("/", newAuthzHandler(authn, cfg.trustedProxies, logger))
+	case "proxy":
+		protected := withCORS(authn(answerPreflight(newProxy(cfg.upstream, resourcePath, cfg.trustedProxies, logger))))
+		mux.Handle(resourcePath, protected)
 		mux.Handle(resourcePath+"/", protected)
+	default:
+		endpoint := newMCPHandler(logger, cfg.baseURL != "" && !urlrule.IsLoopbackHost(hostnameOf(cfg.baseURL)))
+		mux.Handle(resourcePath, withCORS(authn(answerPreflight(endpoint))))
 	}
 	st.handler = mux
 	return st, nil

@@ -63,10 +63,14 @@ Flags:
 
 func runServe(args []string, e env) int { return runServer("serve", args, e) }
 
-// commandHelp returns the usage text of serve or proxy, up to the flags.
+// commandHelp returns the usage text of serve, proxy or authz, up to the
+// flags.
 func commandHelp(command string) string {
-	if command == "proxy" {
+	switch command {
+	case "proxy":
 		return proxyHelp
+	case "authz":
+		return authzHelp
 	}
 	return serveHelp
 }
