@@ -10,6 +10,7 @@ import (
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/jwks"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // stormSize is the number of concurrent requests with an unknown kid.
@@ -26,7 +27,7 @@ func BenchmarkJWKS(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := testkeys.NewJWKSServer(b, kp)
+	srv := testkeystest.NewJWKSServer(b, kp)
 	ctx := context.Background()
 
 	b.Run("lookup", func(b *testing.B) {
@@ -122,7 +123,7 @@ func TestUnknownKIDStorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := testkeys.NewJWKSServer(t, kp)
+	srv := testkeystest.NewJWKSServer(t, kp)
 	set := newReadySet(t, srv.URL())
 	before := srv.Requests()
 	storm(t, set)

@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth"
-	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // FuzzVerifyProof feeds arbitrary DPoP headers to Verify: it must never
 // panic, never accept a proof not signed by the one test key, and every
 // refusal must be a proof error that does not quote the input.
 func FuzzVerifyProof(f *testing.F) {
-	ec := testkeys.SharedECKeyPair(f)
+	ec := testkeystest.SharedECKeyPair(f)
 	good := defaultParts(f, ec)
 	f.Add(good.sign(f, ec))
 	for _, h := range []string{

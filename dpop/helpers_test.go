@@ -33,7 +33,7 @@ var jtiCounter atomic.Int64
 func freshJTI() string { return fmt.Sprintf("jti-%d", jtiCounter.Add(1)) }
 
 // publicJWK returns the public JWK of a pair as a JSON object.
-func publicJWK(t testing.TB, p testkeys.KeyPair) map[string]any {
+func publicJWK(t testing.TB, p *testkeys.KeyPair) map[string]any {
 	t.Helper()
 	raw, err := json.Marshal(p.JWK())
 	if err != nil {
@@ -58,7 +58,7 @@ type proofParts struct {
 
 // defaultParts returns a valid proof's parts for p, testMethod, testURI,
 // testToken and testNow.
-func defaultParts(t testing.TB, p testkeys.KeyPair) proofParts {
+func defaultParts(t testing.TB, p *testkeys.KeyPair) proofParts {
 	return proofParts{
 		header: map[string]any{"typ": "dpop+jwt", "alg": p.Algorithm(), "jwk": publicJWK(t, p)},
 		claims: map[string]any{
@@ -69,12 +69,12 @@ func defaultParts(t testing.TB, p testkeys.KeyPair) proofParts {
 }
 
 // sign mints the proof with p's key and its default algorithm.
-func (pp proofParts) sign(t testing.TB, p testkeys.KeyPair) string {
+func (pp proofParts) sign(t testing.TB, p *testkeys.KeyPair) string {
 	t.Helper()
 	return signAlg(t, p, "", mustJSON(t, pp.header), mustJSON(t, pp.claims))
 }
 
-func signAlg(t testing.TB, p testkeys.KeyPair, alg string, header, claims []byte) string {
+func signAlg(t testing.TB, p *testkeys.KeyPair, alg string, header, claims []byte) string {
 	t.Helper()
 	s, err := testkeys.SignCompact(p, alg, header, claims)
 	if err != nil {
@@ -110,7 +110,7 @@ func newTestVerifier(t testing.TB, mod func(*Config)) *Verifier {
 }
 
 // request returns a Request for proof, bound to p's thumbprint.
-func request(p testkeys.KeyPair, proofs ...string) Request {
+func request(p *testkeys.KeyPair, proofs ...string) Request {
 	return Request{Method: testMethod, URI: testURI, Proofs: proofs, AccessToken: testToken, Thumbprint: p.KeyID()}
 }
 
@@ -129,27 +129,27 @@ func wantProofErr(t testing.TB, err, sentinel error, reason mcpauth.Reason) {
 }
 
 var (
-	p384Pair = lazyPair(func() (testkeys.KeyPair, error) {
+	p384Pair = lazyPair(func() (*testkeys.KeyPair, error) {
 		k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 		if err != nil {
 			return nil, err
 		}
 		return testkeys.NewECKeyPair(k)
 	})
-	p521Pair = lazyPair(func() (testkeys.KeyPair, error) {
+	p521Pair = lazyPair(func() (*testkeys.KeyPair, error) {
 		k, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 		if err != nil {
 			return nil, err
 		}
 		return testkeys.NewECKeyPair(k)
 	})
-	otherECPair = lazyPair(func() (testkeys.KeyPair, error) { return testkeys.GenerateECKeyPair() })
+	otherECPair = lazyPair(func() (*testkeys.KeyPair, error) { return testkeys.GenerateECKeyPair() })
 )
 
 // lazyPair generates a key pair on first use.
-func lazyPair(gen func() (testkeys.KeyPair, error)) func(testing.TB) testkeys.KeyPair {
+func lazyPair(gen func() (*testkeys.KeyPair, error)) func(testing.TB) *testkeys.KeyPair {
 	once := sync.OnceValues(gen)
-	return func(t testing.TB) testkeys.KeyPair {
+	return func(t testing.TB) *testkeys.KeyPair {
 		t.Helper()
 		p, err := once()
 		if err != nil {

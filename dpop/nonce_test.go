@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // TestNonce requires the server's nonce (RFC 9449 §8): missing, foreign or
 // stale nonces give ErrUseNonce; the current and the previous one pass.
 func TestNonce(t *testing.T) {
-	ec := testkeys.SharedECKeyPair(t)
+	ec := testkeystest.SharedECKeyPair(t)
 	now := testNow
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	v := newTestVerifier(t, func(c *Config) {
@@ -79,7 +79,7 @@ func TestNonce(t *testing.T) {
 // TestNonceOff: without RequireNonce no nonce is issued and a proof's nonce
 // is ignored.
 func TestNonceOff(t *testing.T) {
-	ec := testkeys.SharedECKeyPair(t)
+	ec := testkeystest.SharedECKeyPair(t)
 	v := newTestVerifier(t, nil)
 	if v.Nonce() != "" {
 		t.Fatal("a nonce was issued with nonces off")

@@ -13,19 +13,20 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // TestVerifyAlgorithms accepts a proof of every allowed algorithm family and
 // reports its thumbprint.
 func TestVerifyAlgorithms(t *testing.T) {
-	rsa := testkeys.SharedRSAKeyPair(t)
-	ed := testkeys.SharedEd25519KeyPair(t)
+	rsa := testkeystest.SharedRSAKeyPair(t)
+	ed := testkeystest.SharedEd25519KeyPair(t)
 	cases := []struct {
 		name string
-		pair testkeys.KeyPair
+		pair *testkeys.KeyPair
 		alg  string
 	}{
-		{"ES256", testkeys.SharedECKeyPair(t), "ES256"},
+		{"ES256", testkeystest.SharedECKeyPair(t), "ES256"},
 		{"ES384", p384Pair(t), "ES384"},
 		{"ES512", p521Pair(t), "ES512"},
 		{"RS256", rsa, "RS256"},
@@ -55,8 +56,8 @@ func TestVerifyAlgorithms(t *testing.T) {
 // TestVerifyChecks has one row per check of RFC 9449 §4.3 and §7.1: each
 // row breaks exactly one thing in an otherwise valid proof.
 func TestVerifyChecks(t *testing.T) {
-	ec := testkeys.SharedECKeyPair(t)
-	rsa := testkeys.SharedRSAKeyPair(t)
+	ec := testkeystest.SharedECKeyPair(t)
+	rsa := testkeystest.SharedRSAKeyPair(t)
 	type mutation func(t *testing.T, pp *proofParts, req *Request)
 	// signed mints pp with ec; raw replaces the whole proof.
 	raw := func(proof func(t *testing.T, pp proofParts) string) mutation {
@@ -284,14 +285,14 @@ func TestVerifyChecks(t *testing.T) {
 }
 
 // publicHeader returns a valid proof header for p and alg.
-func publicHeader(t *testing.T, p testkeys.KeyPair, alg string) map[string]any {
+func publicHeader(t *testing.T, p *testkeys.KeyPair, alg string) map[string]any {
 	return map[string]any{"typ": "dpop+jwt", "alg": alg, "jwk": publicJWK(t, p)}
 }
 
 // TestVerifyAccepts lists proofs that differ from the usual form but are
 // valid.
 func TestVerifyAccepts(t *testing.T) {
-	ec := testkeys.SharedECKeyPair(t)
+	ec := testkeystest.SharedECKeyPair(t)
 	cases := []struct {
 		name   string
 		mutate func(pp *proofParts, r *Request)
@@ -331,8 +332,8 @@ func TestVerifyAccepts(t *testing.T) {
 
 // TestVerifyAllowList refuses an algorithm the configuration leaves out.
 func TestVerifyAllowList(t *testing.T) {
-	ec := testkeys.SharedECKeyPair(t)
-	rsa := testkeys.SharedRSAKeyPair(t)
+	ec := testkeystest.SharedECKeyPair(t)
+	rsa := testkeystest.SharedRSAKeyPair(t)
 	v := newTestVerifier(t, func(c *Config) { c.Algorithms = []string{"ES256"} })
 	if _, err := v.Verify(context.Background(), request(ec, defaultParts(t, ec).sign(t, ec))); err != nil {
 		t.Fatal(err)
@@ -345,7 +346,7 @@ func TestVerifyAllowList(t *testing.T) {
 // another proof of the same key used, but not the same jti under another
 // key.
 func TestVerifyReplay(t *testing.T) {
-	ec, other := testkeys.SharedECKeyPair(t), otherECPair(t)
+	ec, other := testkeystest.SharedECKeyPair(t), otherECPair(t)
 	v := newTestVerifier(t, nil)
 	ctx := context.Background()
 	pp := defaultParts(t, ec)
@@ -371,7 +372,7 @@ func TestVerifyReplay(t *testing.T) {
 // TestVerifyReplayAfterWindow: once the window has passed, the replayed
 // proof is refused for its age, so the store may forget it.
 func TestVerifyReplayAfterWindow(t *testing.T) {
-	ec := testkeys.SharedECKeyPair(t)
+	ec := testkeystest.SharedECKeyPair(t)
 	now := testNow
 	v := newTestVerifier(t, func(c *Config) { c.Clock = func() time.Time { return now } })
 	proof := defaultParts(t, ec).sign(t, ec)
@@ -385,7 +386,7 @@ func TestVerifyReplayAfterWindow(t *testing.T) {
 
 // TestVerifyStoreDown fails closed when the replay store errs.
 func TestVerifyStoreDown(t *testing.T) {
-	ec := testkeys.SharedECKeyPair(t)
+	ec := testkeystest.SharedECKeyPair(t)
 	v := newTestVerifier(t, func(c *Config) { c.ReplayStore = failingStore{} })
 	_, err := v.Verify(context.Background(), request(ec, defaultParts(t, ec).sign(t, ec)))
 	if !errors.Is(err, ErrReplayStoreUnavailable) || errors.Is(err, ErrInvalidProof) || errors.Is(err, mcpauth.ErrInvalidToken) {
@@ -396,7 +397,7 @@ func TestVerifyStoreDown(t *testing.T) {
 // TestVerifyInvalidProofNotStored: a proof refused by another check does not
 // use up its jti.
 func TestVerifyInvalidProofNotStored(t *testing.T) {
-	ec := testkeys.SharedECKeyPair(t)
+	ec := testkeystest.SharedECKeyPair(t)
 	v := newTestVerifier(t, nil)
 	pp := defaultParts(t, ec)
 	proof := pp.sign(t, ec)

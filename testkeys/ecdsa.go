@@ -1,7 +1,6 @@
 package testkeys
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,18 +8,8 @@ import (
 	"fmt"
 )
 
-// ECKeyPair is an ECDSA key pair on P-256 (algorithm ES256), P-384 (ES384) or
-// P-521 (ES512). Create one with [GenerateECKeyPair], [NewECKeyPair] or
-// [ParseECKeyPair]; the zero value has no key and its CreateToken fails. It is
-// safe for concurrent use.
-type ECKeyPair struct {
-	c core
-}
-
-var _ KeyPair = (*ECKeyPair)(nil)
-
 // GenerateECKeyPair generates a P-256 key pair for ES256.
-func GenerateECKeyPair() (*ECKeyPair, error) {
+func GenerateECKeyPair() (*KeyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("testkeys: generating an ECDSA key: %w", err)
@@ -31,7 +20,7 @@ func GenerateECKeyPair() (*ECKeyPair, error) {
 // NewECKeyPair wraps an existing ECDSA private key on P-256, P-384 or P-521
 // whose public key must match its private scalar. The key must not be
 // modified afterwards.
-func NewECKeyPair(key *ecdsa.PrivateKey) (*ECKeyPair, error) {
+func NewECKeyPair(key *ecdsa.PrivateKey) (*KeyPair, error) {
 	if key == nil {
 		return nil, fmt.Errorf("%w: ECDSA key is nil", ErrInvalidKey)
 	}
@@ -50,17 +39,13 @@ func NewECKeyPair(key *ecdsa.PrivateKey) (*ECKeyPair, error) {
 	if !priv.PublicKey().Equal(pub) {
 		return nil, fmt.Errorf("%w: ECDSA public key does not match the private key", ErrInvalidKey)
 	}
-	c, err := newCore(key, alg, ecJWK(crv, pub.Bytes()))
-	if err != nil {
-		return nil, err
-	}
-	return &ECKeyPair{c: c}, nil
+	return newKeyPair(key, alg, ecJWK(crv, pub.Bytes()))
 }
 
 // ParseECKeyPair parses a PEM-encoded ECDSA private key ("PRIVATE KEY" or "EC
 // PRIVATE KEY"), as [ParsePrivateKeyPEM] does, and fails if it holds another
 // type of key.
-func ParseECKeyPair(privatePEM string) (*ECKeyPair, error) {
+func ParseECKeyPair(privatePEM string) (*KeyPair, error) {
 	key, err := parsePrivatePEM(privatePEM)
 	if err != nil {
 		return nil, err
@@ -98,28 +83,3 @@ func ecJWK(crv string, point []byte) JWK {
 		Y:   base64.RawURLEncoding.EncodeToString(point[1+size:]),
 	}
 }
-
-// Algorithm returns ES256, ES384 or ES512 according to the curve.
-func (p *ECKeyPair) Algorithm() string { return p.c.alg }
-
-// KeyID returns the RFC 7638 thumbprint of the public key.
-func (p *ECKeyPair) KeyID() string { return p.c.kid }
-
-// Public returns the *ecdsa.PublicKey.
-func (p *ECKeyPair) Public() crypto.PublicKey { return p.c.public() }
-
-// Private returns the *ecdsa.PrivateKey. It must not be modified.
-func (p *ECKeyPair) Private() crypto.Signer { return p.c.signer }
-
-// PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block.
-func (p *ECKeyPair) PublicKeyPEM() string { return p.c.pubPEM }
-
-// PrivateKeyPEM returns the private key as a PEM "PRIVATE KEY" (PKCS #8)
-// block.
-func (p *ECKeyPair) PrivateKeyPEM() string { return p.c.privPEM }
-
-// JWK returns the public JWK: kty "EC", kid, use "sig", alg, crv, x, y.
-func (p *ECKeyPair) JWK() JWK { return p.c.jwk }
-
-// CreateToken mints a JWT signed with the key; see [TokenOptions].
-func (p *ECKeyPair) CreateToken(o TokenOptions) (string, error) { return p.c.createToken(o) }

@@ -50,7 +50,7 @@ func Example() {
 
 // TokenOptions with a fixed issue time give reproducible claims.
 // AdditionalClaims are merged last and may override the standard ones.
-func ExampleRSAKeyPair_CreateToken() {
+func ExampleKeyPair_CreateToken() {
 	kp, err := testkeys.GenerateRSAKeyPair()
 	if err != nil {
 		log.Fatal(err)
@@ -94,7 +94,7 @@ func ExampleTokenOptions_expired() {
 }
 
 // Algorithms that do not suit the key are refused.
-func ExampleECKeyPair_CreateToken_incompatibleAlgorithm() {
+func ExampleKeyPair_CreateToken_incompatibleAlgorithm() {
 	kp, err := testkeys.GenerateECKeyPair()
 	if err != nil {
 		log.Fatal(err)
@@ -138,8 +138,8 @@ func ExampleParsePrivateKeyPEM() {
 	// Output: true ES256
 }
 
-// Serve the JWK Set of a development key; tests should use NewJWKSServer,
-// which also simulates rotation and outages.
+// Serve the JWK Set of a development key; NewJWKSServer also simulates
+// rotation and outages.
 func ExampleJWKSHandler() {
 	kp, err := testkeys.GenerateEd25519KeyPair()
 	if err != nil {
@@ -189,4 +189,44 @@ func ExampleSignCompact() {
 	}
 	fmt.Println(string(payload))
 	// Output: {"sub":"alice","sub":"admin","exp":4102444800}
+}
+
+// A JWK Set server that a test or a development binary controls: rotate
+// the key and watch the fetches.
+func ExampleNewJWKSServer() {
+	old, err := testkeys.GenerateEd25519KeyPair()
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv, err := testkeys.NewJWKSServer(old)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	fetchKid := func() string {
+		resp, err := http.Get(srv.URL())
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var set testkeys.JWKSet
+		if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+			log.Fatal(err)
+		}
+		return set.Keys[0].Kid
+	}
+	fmt.Println(fetchKid() == old.KeyID())
+
+	rotated, err := testkeys.GenerateEd25519KeyPair()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.SetKeys(rotated); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(fetchKid() == rotated.KeyID(), srv.Requests())
+	// Output:
+	// true
+	// true 2
 }

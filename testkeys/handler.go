@@ -12,7 +12,7 @@ import (
 //
 // It suits development servers that publish an ephemeral key; tests should
 // prefer [NewJWKSServer].
-func JWKSHandler(keys ...KeyPair) (http.Handler, error) {
+func JWKSHandler(keys ...*KeyPair) (http.Handler, error) {
 	doc, err := JWKS(keys...)
 	if err != nil {
 		return nil, err

@@ -8,10 +8,11 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 func TestJWKSHandler(t *testing.T) {
-	kp := testkeys.SharedEd25519KeyPair(t)
+	kp := testkeystest.SharedEd25519KeyPair(t)
 	h, err := testkeys.JWKSHandler(kp)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +63,7 @@ func TestJWKSHandler(t *testing.T) {
 }
 
 func TestJWKSHandlerRejectsNilKey(t *testing.T) {
-	h, err := testkeys.JWKSHandler(testkeys.SharedEd25519KeyPair(t), nil)
+	h, err := testkeys.JWKSHandler(testkeystest.SharedEd25519KeyPair(t), nil)
 	if h != nil || !errors.Is(err, testkeys.ErrInvalidKey) {
 		t.Errorf("JWKSHandler(nil) = %v, %v; want nil, ErrInvalidKey", h, err)
 	}

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"maps"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -14,13 +12,14 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // secondRSA is a second RSA pair, distinct from SharedRSAKeyPair, generated
 // once per test binary.
 var secondRSA = sync.OnceValues(testkeys.GenerateRSAKeyPair)
 
-func otherRSAKeyPair(t *testing.T) *testkeys.RSAKeyPair {
+func otherRSAKeyPair(t *testing.T) *testkeys.KeyPair {
 	t.Helper()
 	kp, err := secondRSA()
 	if err != nil {
@@ -32,16 +31,16 @@ func otherRSAKeyPair(t *testing.T) *testkeys.RSAKeyPair {
 // namedPair is a key pair with a name for subtests.
 type namedPair struct {
 	name string
-	kp   testkeys.KeyPair
+	kp   *testkeys.KeyPair
 }
 
 // allPairs returns the shared pair of every type.
 func allPairs(t *testing.T) []namedPair {
 	t.Helper()
 	return []namedPair{
-		{"RSA", testkeys.SharedRSAKeyPair(t)},
-		{"EC", testkeys.SharedECKeyPair(t)},
-		{"Ed25519", testkeys.SharedEd25519KeyPair(t)},
+		{"RSA", testkeystest.SharedRSAKeyPair(t)},
+		{"EC", testkeystest.SharedECKeyPair(t)},
+		{"Ed25519", testkeystest.SharedEd25519KeyPair(t)},
 	}
 }
 
@@ -92,7 +91,7 @@ func decodeJSONObject(t *testing.T, b []byte) map[string]any {
 
 // verifySignature checks the token's signature with alg and the pair's
 // public key, whatever its header says.
-func verifySignature(t *testing.T, d decodedToken, alg string, kp testkeys.KeyPair) {
+func verifySignature(t *testing.T, d decodedToken, alg string, kp *testkeys.KeyPair) {
 	t.Helper()
 	m := jwt.GetSigningMethod(alg)
 	if m == nil {
@@ -105,7 +104,7 @@ func verifySignature(t *testing.T, d decodedToken, alg string, kp testkeys.KeyPa
 
 // parseJWT verifies a token with golang-jwt, allowing only alg and the
 // pair's public key, and returns its claims.
-func parseJWT(token, alg string, kp testkeys.KeyPair, opts ...jwt.ParserOption) (jwt.MapClaims, error) {
+func parseJWT(token, alg string, kp *testkeys.KeyPair, opts ...jwt.ParserOption) (jwt.MapClaims, error) {
 	claims := jwt.MapClaims{}
 	opts = append([]jwt.ParserOption{jwt.WithValidMethods([]string{alg})}, opts...)
 	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) {
@@ -117,37 +116,4 @@ func parseJWT(token, alg string, kp testkeys.KeyPair, opts ...jwt.ParserOption) 
 // keysOf returns the sorted member names of m, comma-separated.
 func keysOf(m map[string]any) string {
 	return strings.Join(slices.Sorted(maps.Keys(m)), ",")
-}
-
-// fatalRecorder is a testing.TB whose Fatalf records the message and stops
-// the calling goroutine, so tests can check that a helper fails its TB.
-type fatalRecorder struct {
-	testing.TB
-	mu  sync.Mutex
-	msg string
-}
-
-func (r *fatalRecorder) Helper() {}
-
-func (r *fatalRecorder) Fatalf(format string, args ...any) {
-	r.mu.Lock()
-	r.msg = fmt.Sprintf(format, args...)
-	r.mu.Unlock()
-	runtime.Goexit()
-}
-
-// fatalMessage runs f in its own goroutine with a recorder wrapping t and
-// returns the message f passed to Fatalf, or "" if it did not call it.
-func fatalMessage(t *testing.T, f func(tb testing.TB)) string {
-	t.Helper()
-	rec := &fatalRecorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f(rec)
-	}()
-	<-done
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return rec.msg
 }

@@ -78,7 +78,7 @@ type JWKSet struct {
 // JWKS returns the JWK Set document {"keys":[...]} holding the public JWK of
 // each pair, in order. With no pairs it returns {"keys":[]}. Duplicate key IDs
 // are kept, so that tests can serve ambiguous sets.
-func JWKS(keys ...KeyPair) ([]byte, error) {
+func JWKS(keys ...*KeyPair) ([]byte, error) {
 	set := JWKSet{Keys: make([]JWK, 0, len(keys))}
 	for i, kp := range keys {
 		if kp == nil {

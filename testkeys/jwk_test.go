@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // rfc7638N is the modulus of the RSA key in RFC 7638 §3.1 (the key of RFC
@@ -75,17 +76,17 @@ func TestKeyIDMatchesIndependentThumbprint(t *testing.T) {
 		return base64.RawURLEncoding.EncodeToString(sum[:])
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
-	rsaKP := testkeys.SharedRSAKeyPair(t)
+	rsaKP := testkeystest.SharedRSAKeyPair(t)
 	rsaPub := rsaKP.Public().(*rsa.PublicKey)
-	ecKP := testkeys.SharedECKeyPair(t)
+	ecKP := testkeystest.SharedECKeyPair(t)
 	point, err := ecKP.Public().(*ecdsa.PublicKey).Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	edKP := testkeys.SharedEd25519KeyPair(t)
+	edKP := testkeystest.SharedEd25519KeyPair(t)
 	tests := []struct {
 		name      string
-		kp        testkeys.KeyPair
+		kp        *testkeys.KeyPair
 		canonical string
 	}{
 		{"RSA", rsaKP, fmt.Sprintf(`{"e":"AQAB","kty":"RSA","n":"%s"}`, b64(rsaPub.N.Bytes()))},
@@ -127,16 +128,16 @@ func TestThumbprintErrors(t *testing.T) {
 
 func TestJWKMembers(t *testing.T) {
 	b64 := base64.RawURLEncoding.EncodeToString
-	rsaKP := testkeys.SharedRSAKeyPair(t)
-	ecKP := testkeys.SharedECKeyPair(t)
+	rsaKP := testkeystest.SharedRSAKeyPair(t)
+	ecKP := testkeystest.SharedECKeyPair(t)
 	point, err := ecKP.Public().(*ecdsa.PublicKey).Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	edKP := testkeys.SharedEd25519KeyPair(t)
+	edKP := testkeystest.SharedEd25519KeyPair(t)
 	tests := []struct {
 		name string
-		kp   testkeys.KeyPair
+		kp   *testkeys.KeyPair
 		want map[string]string
 	}{
 		{"RSA", rsaKP, map[string]string{
@@ -205,7 +206,7 @@ func TestECJWKCoordinatesArePadded(t *testing.T) {
 }
 
 func TestRSAJWKRoundTrip(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	jwk := kp.JWK()
 	n, err := base64.RawURLEncoding.DecodeString(jwk.N)
 	if err != nil {
@@ -225,7 +226,7 @@ func TestRSAJWKRoundTrip(t *testing.T) {
 }
 
 func TestJWKS(t *testing.T) {
-	rsaKP, ecKP, edKP := testkeys.SharedRSAKeyPair(t), testkeys.SharedECKeyPair(t), testkeys.SharedEd25519KeyPair(t)
+	rsaKP, ecKP, edKP := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedECKeyPair(t), testkeystest.SharedEd25519KeyPair(t)
 	doc, err := testkeys.JWKS(rsaKP, ecKP, edKP, rsaKP)
 	if err != nil {
 		t.Fatal(err)

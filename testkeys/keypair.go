@@ -11,39 +11,13 @@ import (
 	"strings"
 )
 
-// KeyPair is a signing key with its public half, as used by the pairs of this
-// package: [*RSAKeyPair], [*ECKeyPair] and [*Ed25519KeyPair]. Its methods are
-// safe for concurrent use.
-type KeyPair interface {
-	// Algorithm returns the default JWS algorithm of the pair: RS256, ES256
-	// (ES384, ES512 for P-384, P-521 keys) or EdDSA. See [Algorithms] for
-	// all of a pair's algorithms.
-	Algorithm() string
-	// KeyID returns the RFC 7638 JWK thumbprint of the public key
-	// (base64url of its SHA-256), the default kid of the pair's tokens and
-	// JWK.
-	KeyID() string
-	// Public returns the public key: *rsa.PublicKey, *ecdsa.PublicKey or
-	// ed25519.PublicKey.
-	Public() crypto.PublicKey
-	// Private returns the private key: *rsa.PrivateKey, *ecdsa.PrivateKey or
-	// ed25519.PrivateKey. It must not be modified.
-	Private() crypto.Signer
-	// PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block
-	// (PKIX/SPKI).
-	PublicKeyPEM() string
-	// PrivateKeyPEM returns the private key as a PEM "PRIVATE KEY" block
-	// (PKCS #8).
-	PrivateKeyPEM() string
-	// JWK returns the public key as a JWK with kid, use "sig" and alg set.
-	JWK() JWK
-	// CreateToken mints a signed JWT as described by [TokenOptions].
-	CreateToken(TokenOptions) (string, error)
-}
-
-// core is the state shared by every pair type. Its zero value is the state
-// of a zero pair, whose methods fail with ErrInvalidKey.
-type core struct {
+// KeyPair is a signing key with its public half: RSA (default algorithm
+// RS256; RS384, RS512, PS256, PS384 and PS512 too), ECDSA on P-256, P-384 or
+// P-521 (ES256, ES384 or ES512) or Ed25519 (EdDSA, or Ed25519 per RFC 9864).
+// Create one with a Generate, New or Parse function; the zero value has no
+// key, and its CreateToken fails with [ErrInvalidKey]. Its methods are safe
+// for concurrent use.
+type KeyPair struct {
 	signer  crypto.Signer
 	alg     string
 	kid     string
@@ -52,23 +26,23 @@ type core struct {
 	pubPEM  string
 }
 
-// newCore computes the derived values of a pair whose key has already been
-// validated. pub is the public JWK without kid, use and alg.
-func newCore(signer crypto.Signer, alg string, pub JWK) (core, error) {
+// newKeyPair computes the derived values of a pair whose key has already
+// been validated. pub is the public JWK without kid, use and alg.
+func newKeyPair(signer crypto.Signer, alg string, pub JWK) (*KeyPair, error) {
 	kid, err := pub.Thumbprint()
 	if err != nil {
-		return core{}, err
+		return nil, err
 	}
 	pub.Kid, pub.Use, pub.Alg = kid, "sig", alg
 	privDER, err := x509.MarshalPKCS8PrivateKey(signer)
 	if err != nil {
-		return core{}, fmt.Errorf("%w: encoding the private key as PKCS #8: %w", ErrInvalidKey, err)
+		return nil, fmt.Errorf("%w: encoding the private key as PKCS #8: %w", ErrInvalidKey, err)
 	}
 	pubDER, err := x509.MarshalPKIXPublicKey(signer.Public())
 	if err != nil {
-		return core{}, fmt.Errorf("%w: encoding the public key as PKIX: %w", ErrInvalidKey, err)
+		return nil, fmt.Errorf("%w: encoding the public key as PKIX: %w", ErrInvalidKey, err)
 	}
-	return core{
+	return &KeyPair{
 		signer:  signer,
 		alg:     alg,
 		kid:     kid,
@@ -78,18 +52,47 @@ func newCore(signer crypto.Signer, alg string, pub JWK) (core, error) {
 	}, nil
 }
 
-// public returns the public key, or nil for a zero pair.
-func (c *core) public() crypto.PublicKey {
-	if c.signer == nil {
+// Algorithm returns the default JWS algorithm of the pair: RS256, ES256
+// (ES384, ES512 for P-384, P-521 keys) or EdDSA. See [Algorithms] for all of
+// a pair's algorithms.
+func (p *KeyPair) Algorithm() string { return p.alg }
+
+// KeyID returns the RFC 7638 JWK thumbprint of the public key (base64url of
+// its SHA-256), the default kid of the pair's tokens and JWK.
+func (p *KeyPair) KeyID() string { return p.kid }
+
+// Public returns the public key: *rsa.PublicKey, *ecdsa.PublicKey or
+// ed25519.PublicKey; nil for a zero pair.
+func (p *KeyPair) Public() crypto.PublicKey {
+	if p.signer == nil {
 		return nil
 	}
-	return c.signer.Public()
+	return p.signer.Public()
 }
+
+// Private returns the private key: *rsa.PrivateKey, *ecdsa.PrivateKey or
+// ed25519.PrivateKey. It must not be modified.
+func (p *KeyPair) Private() crypto.Signer { return p.signer }
+
+// PublicKeyPEM returns the public key as a PEM "PUBLIC KEY" block
+// (PKIX/SPKI).
+func (p *KeyPair) PublicKeyPEM() string { return p.pubPEM }
+
+// PrivateKeyPEM returns the private key as a PEM "PRIVATE KEY" block
+// (PKCS #8).
+func (p *KeyPair) PrivateKeyPEM() string { return p.privPEM }
+
+// JWK returns the public key as a JWK with kid, use "sig", alg and the key
+// members (n, e for RSA; crv, x, y for EC; crv, x for OKP).
+func (p *KeyPair) JWK() JWK { return p.jwk }
+
+// CreateToken mints a signed JWT as described by [TokenOptions].
+func (p *KeyPair) CreateToken(o TokenOptions) (string, error) { return p.createToken(o) }
 
 // NewKeyPair wraps an existing private key: an *rsa.PrivateKey,
 // *ecdsa.PrivateKey (P-256, P-384 or P-521) or ed25519.PrivateKey. See
 // [NewRSAKeyPair], [NewECKeyPair] and [NewEd25519KeyPair] for the checks made.
-func NewKeyPair(key crypto.Signer) (KeyPair, error) {
+func NewKeyPair(key crypto.Signer) (*KeyPair, error) {
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
 		return NewRSAKeyPair(k)
@@ -108,7 +111,7 @@ func NewKeyPair(key crypto.Signer) (KeyPair, error) {
 // [KeyPair]. It accepts exactly one unencrypted block of type "PRIVATE KEY"
 // (PKCS #8: RSA, ECDSA or Ed25519), "RSA PRIVATE KEY" (PKCS #1) or "EC PRIVATE
 // KEY" (SEC 1), optionally preceded by text and followed by white space.
-func ParsePrivateKeyPEM(privatePEM string) (KeyPair, error) {
+func ParsePrivateKeyPEM(privatePEM string) (*KeyPair, error) {
 	key, err := parsePrivatePEM(privatePEM)
 	if err != nil {
 		return nil, err

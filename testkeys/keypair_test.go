@@ -17,10 +17,11 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 func TestGenerateRSAKeyPair(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	pub, ok := kp.Public().(*rsa.PublicKey)
 	if !ok {
 		t.Fatalf("Public() is %T, want *rsa.PublicKey", kp.Public())
@@ -44,7 +45,7 @@ func TestGenerateRSAKeyPair(t *testing.T) {
 }
 
 func TestGenerateECKeyPair(t *testing.T) {
-	kp := testkeys.SharedECKeyPair(t)
+	kp := testkeystest.SharedECKeyPair(t)
 	pub, ok := kp.Public().(*ecdsa.PublicKey)
 	if !ok {
 		t.Fatalf("Public() is %T, want *ecdsa.PublicKey", kp.Public())
@@ -62,7 +63,7 @@ func TestGenerateECKeyPair(t *testing.T) {
 }
 
 func TestGenerateEd25519KeyPair(t *testing.T) {
-	kp := testkeys.SharedEd25519KeyPair(t)
+	kp := testkeystest.SharedEd25519KeyPair(t)
 	pub, ok := kp.Public().(ed25519.PublicKey)
 	if !ok {
 		t.Fatalf("Public() is %T, want ed25519.PublicKey", kp.Public())
@@ -88,19 +89,19 @@ func TestGenerateGivesDistinctKeys(t *testing.T) {
 	if a.KeyID() == b.KeyID() {
 		t.Error("two generated pairs have the same key ID")
 	}
-	if testkeys.SharedRSAKeyPair(t).KeyID() == otherRSAKeyPair(t).KeyID() {
+	if testkeystest.SharedRSAKeyPair(t).KeyID() == otherRSAKeyPair(t).KeyID() {
 		t.Error("two generated RSA pairs have the same key ID")
 	}
 }
 
 func TestSharedKeyPairsAreShared(t *testing.T) {
-	if a, b := testkeys.SharedRSAKeyPair(t), testkeys.SharedRSAKeyPair(t); a != b {
+	if a, b := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedRSAKeyPair(t); a != b {
 		t.Error("SharedRSAKeyPair returned two different pairs")
 	}
-	if a, b := testkeys.SharedECKeyPair(t), testkeys.SharedECKeyPair(t); a != b {
+	if a, b := testkeystest.SharedECKeyPair(t), testkeystest.SharedECKeyPair(t); a != b {
 		t.Error("SharedECKeyPair returned two different pairs")
 	}
-	if a, b := testkeys.SharedEd25519KeyPair(t), testkeys.SharedEd25519KeyPair(t); a != b {
+	if a, b := testkeystest.SharedEd25519KeyPair(t), testkeystest.SharedEd25519KeyPair(t); a != b {
 		t.Error("SharedEd25519KeyPair returned two different pairs")
 	}
 }
@@ -178,7 +179,7 @@ func TestPEMRoundTrip(t *testing.T) {
 }
 
 func TestParseTypedKeyPairs(t *testing.T) {
-	rsaKP, ecKP, edKP := testkeys.SharedRSAKeyPair(t), testkeys.SharedECKeyPair(t), testkeys.SharedEd25519KeyPair(t)
+	rsaKP, ecKP, edKP := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedECKeyPair(t), testkeystest.SharedEd25519KeyPair(t)
 	if got, err := testkeys.ParseRSAKeyPair(rsaKP.PrivateKeyPEM()); err != nil || got.KeyID() != rsaKP.KeyID() {
 		t.Errorf("ParseRSAKeyPair: %v", err)
 	}
@@ -213,7 +214,7 @@ func TestParseTypedKeyPairs(t *testing.T) {
 }
 
 func TestParseLegacyPEMFormats(t *testing.T) {
-	rsaKP, ecKP := testkeys.SharedRSAKeyPair(t), testkeys.SharedECKeyPair(t)
+	rsaKP, ecKP := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedECKeyPair(t)
 	pkcs1 := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKP.Private().(*rsa.PrivateKey))})
 	sec1DER, err := x509.MarshalECPrivateKey(ecKP.Private().(*ecdsa.PrivateKey))
 	if err != nil {
@@ -243,7 +244,7 @@ func TestParseLegacyPEMFormats(t *testing.T) {
 }
 
 func TestParsePrivateKeyPEMErrors(t *testing.T) {
-	good := testkeys.SharedECKeyPair(t).PrivateKeyPEM()
+	good := testkeystest.SharedECKeyPair(t).PrivateKeyPEM()
 	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -266,7 +267,7 @@ func TestParsePrivateKeyPEMErrors(t *testing.T) {
 		{"trailing text", good + "x", "unexpected data after the PEM block"},
 		{"legacy encrypted", block("RSA PRIVATE KEY", []byte{1}, map[string]string{"Proc-Type": "4,ENCRYPTED"}), "encrypted keys are not supported"},
 		{"PKCS #8 encrypted", block("ENCRYPTED PRIVATE KEY", []byte{1}, nil), "encrypted private keys are not supported"},
-		{"public key", testkeys.SharedECKeyPair(t).PublicKeyPEM(), `"PUBLIC KEY" holds no private key`},
+		{"public key", testkeystest.SharedECKeyPair(t).PublicKeyPEM(), `"PUBLIC KEY" holds no private key`},
 		{"certificate", block("CERTIFICATE", []byte{1}, nil), `"CERTIFICATE" holds no private key`},
 		{"unknown type", block("OPENSSH PRIVATE KEY", []byte{1}, nil), `unsupported PEM block type "OPENSSH PRIVATE KEY"`},
 		{"corrupt PKCS #8", block("PRIVATE KEY", []byte{0x30, 0x03, 1, 2, 3}, nil), `parsing "PRIVATE KEY" block`},
@@ -309,11 +310,11 @@ func TestNewKeyPair(t *testing.T) {
 		key  crypto.Signer
 		alg  string
 	}{
-		{"RSA", testkeys.SharedRSAKeyPair(t).Private(), "RS256"},
-		{"P-256", testkeys.SharedECKeyPair(t).Private(), "ES256"},
+		{"RSA", testkeystest.SharedRSAKeyPair(t).Private(), "RS256"},
+		{"P-256", testkeystest.SharedECKeyPair(t).Private(), "ES256"},
 		{"P-384", p384, "ES384"},
 		{"P-521", p521, "ES512"},
-		{"Ed25519", testkeys.SharedEd25519KeyPair(t).Private(), "EdDSA"},
+		{"Ed25519", testkeystest.SharedEd25519KeyPair(t).Private(), "EdDSA"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -339,37 +340,37 @@ func TestNewKeyPair(t *testing.T) {
 }
 
 func TestNewKeyPairRejectsBadKeys(t *testing.T) {
-	rsaKey := testkeys.SharedRSAKeyPair(t).Private().(*rsa.PrivateKey)
+	rsaKey := testkeystest.SharedRSAKeyPair(t).Private().(*rsa.PrivateKey)
 	badRSA := *rsaKey
 	badRSA.D = new(big.Int).Add(rsaKey.D, big.NewInt(2))
 	p224, err := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ecKey := testkeys.SharedECKeyPair(t).Private().(*ecdsa.PrivateKey)
+	ecKey := testkeystest.SharedECKeyPair(t).Private().(*ecdsa.PrivateKey)
 	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mismatchedEC := &ecdsa.PrivateKey{PublicKey: other.PublicKey, D: ecKey.D}
-	edKey := testkeys.SharedEd25519KeyPair(t).Private().(ed25519.PrivateKey)
+	edKey := testkeystest.SharedEd25519KeyPair(t).Private().(ed25519.PrivateKey)
 	mismatchedEd := append(ed25519.PrivateKey(nil), edKey...)
 	mismatchedEd[40] ^= 1
 
 	tests := []struct {
 		name string
-		new  func() (testkeys.KeyPair, error)
+		new  func() (*testkeys.KeyPair, error)
 		want string
 	}{
-		{"nil signer", func() (testkeys.KeyPair, error) { return testkeys.NewKeyPair(nil) }, "key is nil"},
-		{"unsupported signer", func() (testkeys.KeyPair, error) { return testkeys.NewKeyPair(otherSigner{}) }, "unsupported key type testkeys_test.otherSigner"},
-		{"nil RSA", func() (testkeys.KeyPair, error) { return testkeys.NewRSAKeyPair(nil) }, "RSA key is nil"},
-		{"inconsistent RSA", func() (testkeys.KeyPair, error) { return testkeys.NewRSAKeyPair(&badRSA) }, "RSA key:"},
-		{"nil EC", func() (testkeys.KeyPair, error) { return testkeys.NewECKeyPair(nil) }, "ECDSA key is nil"},
-		{"P-224", func() (testkeys.KeyPair, error) { return testkeys.NewECKeyPair(p224) }, "unsupported ECDSA curve"},
-		{"mismatched EC", func() (testkeys.KeyPair, error) { return testkeys.NewECKeyPair(mismatchedEC) }, "does not match the private key"},
-		{"short Ed25519", func() (testkeys.KeyPair, error) { return testkeys.NewEd25519KeyPair(edKey[:32]) }, "has 32 bytes, want 64"},
-		{"mismatched Ed25519", func() (testkeys.KeyPair, error) { return testkeys.NewEd25519KeyPair(mismatchedEd) }, "does not match the private key"},
+		{"nil signer", func() (*testkeys.KeyPair, error) { return testkeys.NewKeyPair(nil) }, "key is nil"},
+		{"unsupported signer", func() (*testkeys.KeyPair, error) { return testkeys.NewKeyPair(otherSigner{}) }, "unsupported key type testkeys_test.otherSigner"},
+		{"nil RSA", func() (*testkeys.KeyPair, error) { return testkeys.NewRSAKeyPair(nil) }, "RSA key is nil"},
+		{"inconsistent RSA", func() (*testkeys.KeyPair, error) { return testkeys.NewRSAKeyPair(&badRSA) }, "RSA key:"},
+		{"nil EC", func() (*testkeys.KeyPair, error) { return testkeys.NewECKeyPair(nil) }, "ECDSA key is nil"},
+		{"P-224", func() (*testkeys.KeyPair, error) { return testkeys.NewECKeyPair(p224) }, "unsupported ECDSA curve"},
+		{"mismatched EC", func() (*testkeys.KeyPair, error) { return testkeys.NewECKeyPair(mismatchedEC) }, "does not match the private key"},
+		{"short Ed25519", func() (*testkeys.KeyPair, error) { return testkeys.NewEd25519KeyPair(edKey[:32]) }, "has 32 bytes, want 64"},
+		{"mismatched Ed25519", func() (*testkeys.KeyPair, error) { return testkeys.NewEd25519KeyPair(mismatchedEd) }, "does not match the private key"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -401,9 +402,7 @@ func TestNewRSAKeyPairAcceptsWeakKeys(t *testing.T) {
 
 func TestZeroKeyPairs(t *testing.T) {
 	pairs := []namedPair{
-		{"RSA", &testkeys.RSAKeyPair{}},
-		{"EC", &testkeys.ECKeyPair{}},
-		{"Ed25519", &testkeys.Ed25519KeyPair{}},
+		{"zero", &testkeys.KeyPair{}},
 	}
 	for _, p := range pairs {
 		t.Run(p.name, func(t *testing.T) {

@@ -2,35 +2,46 @@ package testkeys
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
-	"testing"
+	"time"
 )
 
 // JWKSPath is the path at which a [JWKSServer] serves its JWK Set.
 const JWKSPath = "/.well-known/jwks.json"
 
-// JWKSServer is a test HTTP server on the loopback interface that serves a JWK
-// Set at [JWKSPath] and lets a test change its behaviour while it runs: rotate
-// keys, serve arbitrary bytes, answer with an error status, go down and come
-// back, and hold requests in flight. It counts the requests it receives.
-// Other paths answer 404. Its methods are safe for concurrent use.
+// JWKSServer is an HTTP server on the loopback interface that serves a JWK
+// Set at [JWKSPath] and lets a test (or a development binary) change its
+// behaviour while it runs: rotate keys, serve arbitrary bytes, answer with an
+// error status, go down and come back, and hold requests in flight. It counts
+// the requests it receives. Other paths answer 404. Its methods are safe for
+// concurrent use.
 //
-// Typical use in a test:
+// It imports neither testing nor net/http/httptest, so a binary may use it;
+// tests usually create it with testkeystest.NewJWKSServer, which stops it
+// when the test ends and turns errors into test failures.
 //
-//	kp := testkeys.SharedRSAKeyPair(t)
-//	srv := testkeys.NewJWKSServer(t, kp)
+//	srv, err := testkeys.NewJWKSServer(kp)
+//	...
+//	defer srv.Close()
 //	v, err := verify.NewJWTVerifier(verify.Settings{JWKSURI: srv.URL(), ...})
 //	...
 //	srv.SetDown(true) // the next refresh fails with 503
 type JWKSServer struct {
-	tb      testing.TB
-	srv     *httptest.Server
-	closing chan struct{}
-	once    sync.Once
+	srv       *http.Server
+	base      string        // http://127.0.0.1:port
+	closing   chan struct{} // closed by Close: releases held requests
+	serveDone chan struct{} // closed when Serve has returned
+	conns     sync.WaitGroup
+	handlers  sync.WaitGroup
+	once      sync.Once
 
 	mu       sync.Mutex
+	closed   bool
 	doc      []byte
 	status   int
 	down     bool
@@ -45,41 +56,59 @@ type requestWaiter struct {
 	ch chan struct{}
 }
 
-// NewJWKSServer starts a server serving the JWK Set of keys (see [JWKS]) and
-// registers its Close with tb.Cleanup. It calls tb.Fatal if the set cannot be
-// built.
-func NewJWKSServer(tb testing.TB, keys ...KeyPair) *JWKSServer {
-	tb.Helper()
+// NewJWKSServer starts a server on 127.0.0.1 (a free port) serving the JWK
+// Set of keys (see [JWKS]). The caller must Close it.
+func NewJWKSServer(keys ...*KeyPair) (*JWKSServer, error) {
 	doc, err := JWKS(keys...)
 	if err != nil {
-		tb.Fatalf("testkeys.NewJWKSServer: %v", err)
+		return nil, fmt.Errorf("testkeys.NewJWKSServer: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("testkeys.NewJWKSServer: %w", err)
 	}
 	s := &JWKSServer{
-		tb:      tb,
-		closing: make(chan struct{}),
-		doc:     doc,
-		status:  http.StatusOK,
+		base:      "http://" + ln.Addr().String(),
+		closing:   make(chan struct{}),
+		serveDone: make(chan struct{}),
+		doc:       doc,
+		status:    http.StatusOK,
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	tb.Cleanup(func() { s.Close() })
-	return s
+	s.srv = &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			switch state {
+			case http.StateNew:
+				s.conns.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				s.conns.Done()
+			}
+		},
+	}
+	go func() {
+		defer close(s.serveDone)
+		_ = s.srv.Serve(ln)
+	}()
+	return s, nil
 }
 
 // URL returns the full URL of the JWK Set, http://127.0.0.1:port + [JWKSPath].
-func (s *JWKSServer) URL() string { return s.srv.URL + JWKSPath }
+func (s *JWKSServer) URL() string { return s.base + JWKSPath }
 
 // SetKeys replaces the served document with the JWK Set of keys, for key
-// rotation; it undoes SetDocument. It calls Fatal on the server's testing.TB if
-// the set cannot be built, so it must be called from the test's goroutine.
-func (s *JWKSServer) SetKeys(keys ...KeyPair) {
-	s.tb.Helper()
+// rotation; it undoes SetDocument. It fails, changing nothing, if the set
+// cannot be built.
+func (s *JWKSServer) SetKeys(keys ...*KeyPair) error {
 	doc, err := JWKS(keys...)
 	if err != nil {
-		s.tb.Fatalf("testkeys.JWKSServer.SetKeys: %v", err)
+		return fmt.Errorf("testkeys.JWKSServer.SetKeys: %w", err)
 	}
 	s.mu.Lock()
 	s.doc = doc
 	s.mu.Unlock()
+	return nil
 }
 
 // SetDocument makes the server answer with raw, unchanged, instead of a JWK
@@ -92,16 +121,16 @@ func (s *JWKSServer) SetDocument(raw []byte) {
 
 // SetStatus makes the server answer with status code instead of the
 // document, with a short text/plain body; http.StatusOK (the initial value)
-// serves the document again. SetDown(true) takes precedence. It calls Fatal
-// on the server's testing.TB unless 200 <= code <= 599.
-func (s *JWKSServer) SetStatus(code int) {
-	s.tb.Helper()
+// serves the document again. SetDown(true) takes precedence. It fails,
+// changing nothing, unless 200 <= code <= 599.
+func (s *JWKSServer) SetStatus(code int) error {
 	if code < 200 || code > 599 {
-		s.tb.Fatalf("testkeys.JWKSServer.SetStatus: status %d is not between 200 and 599", code)
+		return fmt.Errorf("testkeys.JWKSServer.SetStatus: status %d is not between 200 and 599", code)
 	}
 	s.mu.Lock()
 	s.status = code
 	s.mu.Unlock()
+	return nil
 }
 
 // SetDown simulates an outage: while down, every request gets 503 Service
@@ -157,20 +186,37 @@ func (s *JWKSServer) Hold() (release func()) {
 	}
 }
 
-// Close shuts the server down, releasing held requests first. It is called
-// automatically at the end of the test and may be called earlier to simulate
-// a server that is gone (connections are then refused). It is idempotent
-// and always returns nil (io.Closer).
+// Close shuts the server down, releasing held requests first, and returns
+// once every connection and handler has finished. It may be called early to
+// simulate a server that is gone (connections are then refused). It is
+// idempotent and always returns nil (io.Closer).
 func (s *JWKSServer) Close() error {
 	s.once.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		close(s.closing)
-		s.srv.Close()
+		_ = s.srv.Close()
+		<-s.serveDone
+		// A connection accepted while the first Close ran is closed now.
+		_ = s.srv.Close()
+		s.conns.Wait()
+		s.handlers.Wait()
 	})
 	return nil
 }
 
 // serveHTTP is the server's handler.
 func (s *JWKSServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+		return
+	}
+	s.handlers.Add(1)
+	s.mu.Unlock()
+	defer s.handlers.Done()
 	if r.URL.Path != JWKSPath {
 		http.NotFound(w, r)
 		return

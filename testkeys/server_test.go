@@ -6,11 +6,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // do sends req and returns the response and its body.
@@ -54,8 +56,8 @@ func kids(t *testing.T, doc string) []string {
 }
 
 func TestJWKSServerServesKeys(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
-	srv := testkeys.NewJWKSServer(t, kp)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	srv := testkeystest.NewJWKSServer(t, kp)
 	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:") || !strings.HasSuffix(srv.URL(), testkeys.JWKSPath) {
 		t.Errorf("URL() = %q, want a loopback URL ending in %s", srv.URL(), testkeys.JWKSPath)
 	}
@@ -100,8 +102,8 @@ func TestJWKSServerServesKeys(t *testing.T) {
 }
 
 func TestJWKSServerRotation(t *testing.T) {
-	a, b := testkeys.SharedRSAKeyPair(t), otherRSAKeyPair(t)
-	srv := testkeys.NewJWKSServer(t, a)
+	a, b := testkeystest.SharedRSAKeyPair(t), otherRSAKeyPair(t)
+	srv := testkeystest.NewJWKSServer(t, a)
 	steps := []struct {
 		name   string
 		change func()
@@ -128,8 +130,8 @@ func TestJWKSServerRotation(t *testing.T) {
 }
 
 func TestJWKSServerSetDocument(t *testing.T) {
-	kp := testkeys.SharedECKeyPair(t)
-	srv := testkeys.NewJWKSServer(t, kp)
+	kp := testkeystest.SharedECKeyPair(t)
+	srv := testkeystest.NewJWKSServer(t, kp)
 	raw := []byte(`{"keys":[{"kty":"RSA"`)
 	srv.SetDocument(raw)
 	raw[0] = 'X' // the server keeps its own copy
@@ -147,8 +149,8 @@ func TestJWKSServerSetDocument(t *testing.T) {
 }
 
 func TestJWKSServerOutageAndRecovery(t *testing.T) {
-	kp := testkeys.SharedECKeyPair(t)
-	srv := testkeys.NewJWKSServer(t, kp)
+	kp := testkeystest.SharedECKeyPair(t)
+	srv := testkeystest.NewJWKSServer(t, kp)
 	steps := []struct {
 		name   string
 		change func()
@@ -181,8 +183,8 @@ func TestJWKSServerOutageAndRecovery(t *testing.T) {
 }
 
 func TestJWKSServerHoldAndRelease(t *testing.T) {
-	a, b := testkeys.SharedEd25519KeyPair(t), testkeys.SharedECKeyPair(t)
-	srv := testkeys.NewJWKSServer(t, a)
+	a, b := testkeystest.SharedEd25519KeyPair(t), testkeystest.SharedECKeyPair(t)
+	srv := testkeystest.NewJWKSServer(t, a)
 	release := srv.Hold()
 	if again := srv.Hold(); again == nil {
 		t.Fatal("second Hold returned nil")
@@ -230,7 +232,7 @@ func TestJWKSServerHoldAndRelease(t *testing.T) {
 }
 
 func TestJWKSServerHeldRequestCanceledByClient(t *testing.T) {
-	srv := testkeys.NewJWKSServer(t, testkeys.SharedEd25519KeyPair(t))
+	srv := testkeystest.NewJWKSServer(t, testkeystest.SharedEd25519KeyPair(t))
 	defer srv.Hold()()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL(), nil)
@@ -253,7 +255,7 @@ func TestJWKSServerHeldRequestCanceledByClient(t *testing.T) {
 }
 
 func TestJWKSServerCloseReleasesHeldRequests(t *testing.T) {
-	srv := testkeys.NewJWKSServer(t, testkeys.SharedEd25519KeyPair(t))
+	srv := testkeystest.NewJWKSServer(t, testkeystest.SharedEd25519KeyPair(t))
 	srv.Hold() // never released
 	errc := make(chan error, 1)
 	go func() {
@@ -273,7 +275,7 @@ func TestJWKSServerCloseReleasesHeldRequests(t *testing.T) {
 }
 
 func TestJWKSServerAwaitRequests(t *testing.T) {
-	srv := testkeys.NewJWKSServer(t, testkeys.SharedEd25519KeyPair(t))
+	srv := testkeystest.NewJWKSServer(t, testkeystest.SharedEd25519KeyPair(t))
 	isClosed := func(ch <-chan struct{}) bool {
 		select {
 		case <-ch:
@@ -300,7 +302,7 @@ func TestJWKSServerAwaitRequests(t *testing.T) {
 }
 
 func TestJWKSServerCountsConcurrentRequests(t *testing.T) {
-	srv := testkeys.NewJWKSServer(t, testkeys.SharedEd25519KeyPair(t))
+	srv := testkeystest.NewJWKSServer(t, testkeystest.SharedEd25519KeyPair(t))
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
@@ -318,38 +320,41 @@ func TestJWKSServerCountsConcurrentRequests(t *testing.T) {
 	}
 }
 
-func TestJWKSServerFailsItsTestOnMisuse(t *testing.T) {
-	tests := []struct {
-		name string
-		run  func(tb testing.TB)
-		want string
-	}{
-		{"nil key at start", func(tb testing.TB) { testkeys.NewJWKSServer(tb, nil) }, "key pair 0 is nil"},
-		{"nil key on rotation", func(tb testing.TB) {
-			testkeys.NewJWKSServer(tb, testkeys.SharedEd25519KeyPair(t)).SetKeys(testkeys.SharedEd25519KeyPair(t), nil)
-		}, "key pair 1 is nil"},
-		{"status too low", func(tb testing.TB) {
-			testkeys.NewJWKSServer(tb).SetStatus(http.StatusContinue)
-		}, "status 100 is not between 200 and 599"},
-		{"status too high", func(tb testing.TB) {
-			testkeys.NewJWKSServer(tb).SetStatus(600)
-		}, "status 600 is not between 200 and 599"},
+// TestJWKSServerErrors: the server of package testkeys reports misuse as
+// errors (it has no test to fail) and changes nothing.
+func TestJWKSServerErrors(t *testing.T) {
+	if _, err := testkeys.NewJWKSServer(nil); err == nil || !strings.Contains(err.Error(), "key pair 0 is nil") {
+		t.Errorf("NewJWKSServer(nil): %v", err)
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if msg := fatalMessage(t, tc.run); !strings.Contains(msg, tc.want) {
-				t.Errorf("Fatal message = %q, want it to mention %q", msg, tc.want)
-			}
-		})
+	kp := testkeystest.SharedEd25519KeyPair(t)
+	srv, err := testkeys.NewJWKSServer(kp)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Valid statuses do not fail the test.
-	valid := func(tb testing.TB) {
-		srv := testkeys.NewJWKSServer(tb)
-		srv.SetStatus(200)
-		srv.SetStatus(599)
-		srv.SetKeys()
+	defer srv.Close()
+	for _, code := range []int{http.StatusContinue, 600} {
+		if err := srv.SetStatus(code); err == nil || !strings.Contains(err.Error(), "is not between 200 and 599") {
+			t.Errorf("SetStatus(%d): %v", code, err)
+		}
 	}
-	if msg := fatalMessage(t, valid); msg != "" {
-		t.Errorf("valid statuses failed the test: %s", msg)
+	if err := srv.SetKeys(kp, nil); err == nil || !strings.Contains(err.Error(), "key pair 1 is nil") {
+		t.Errorf("SetKeys(kp, nil): %v", err)
+	}
+	status, body := get(t, srv.URL())
+	if status != http.StatusOK || !slices.Equal(kids(t, body), []string{kp.KeyID()}) {
+		t.Errorf("after refused changes: %d %s", status, body)
+	}
+	if err := srv.SetStatus(599); err != nil {
+		t.Error(err)
+	}
+	if err := srv.SetKeys(); err != nil {
+		t.Error(err)
+	}
+	srv.Close()
+	if err := srv.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := http.Get(srv.URL()); err == nil {
+		t.Error("the closed server still answers")
 	}
 }

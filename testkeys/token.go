@@ -80,8 +80,8 @@ type TokenOptions struct {
 	OmitClaims []string
 }
 
-// createToken implements CreateToken for every pair type.
-func (c *core) createToken(o TokenOptions) (string, error) {
+// createToken implements CreateToken.
+func (c *KeyPair) createToken(o TokenOptions) (string, error) {
 	if c.signer == nil {
 		return "", errZeroPair
 	}
@@ -150,7 +150,7 @@ func (c *core) createToken(o TokenOptions) (string, error) {
 // algorithm ("" means the pair's Algorithm) and must suit the key; the header
 // bytes are not inspected, so they may name another algorithm, repeat
 // members or be invalid JSON. It is meant for tests of malformed tokens.
-func SignCompact(p KeyPair, alg string, header, payload []byte) (string, error) {
+func SignCompact(p *KeyPair, alg string, header, payload []byte) (string, error) {
 	if p == nil {
 		return "", fmt.Errorf("%w: key pair is nil", ErrInvalidKey)
 	}
@@ -200,7 +200,7 @@ func signingMethod(alg string) jwt.SigningMethod {
 // ES256, ES384 or ES512 for ECDSA according to the curve; EdDSA and Ed25519
 // (RFC 9864) for Ed25519.
 // It returns nil for a nil or zero pair.
-func Algorithms(p KeyPair) []string {
+func Algorithms(p *KeyPair) []string {
 	if p == nil || p.Public() == nil {
 		return nil
 	}

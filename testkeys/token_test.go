@@ -16,6 +16,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 func TestCreateTokenDefaults(t *testing.T) {
@@ -73,7 +74,7 @@ func intClaim(t *testing.T, claims map[string]any, name string) int64 {
 }
 
 func TestCreateTokenOptions(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	issued := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
 	tests := []struct {
 		name   string
@@ -203,7 +204,7 @@ func assertSameJSON(t *testing.T, what string, got []byte, want string) {
 }
 
 func TestCreateTokenDoesNotEscapeHTML(t *testing.T) {
-	kp := testkeys.SharedEd25519KeyPair(t)
+	kp := testkeystest.SharedEd25519KeyPair(t)
 	token, err := kp.CreateToken(testkeys.TokenOptions{Subject: "<a&b>"})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +215,7 @@ func TestCreateTokenDoesNotEscapeHTML(t *testing.T) {
 }
 
 func TestCreateTokenVerifiesWithGolangJWT(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	token, err := kp.CreateToken(testkeys.TokenOptions{
 		Subject:          "alice",
 		Issuer:           "https://issuer.test",
@@ -251,11 +252,11 @@ func TestCreateTokenWrongKeyDoesNotVerify(t *testing.T) {
 	}
 	tests := []struct {
 		name          string
-		signer, other testkeys.KeyPair
+		signer, other *testkeys.KeyPair
 	}{
-		{"RSA", testkeys.SharedRSAKeyPair(t), otherRSAKeyPair(t)},
-		{"EC", testkeys.SharedECKeyPair(t), ec2},
-		{"Ed25519", testkeys.SharedEd25519KeyPair(t), ed2},
+		{"RSA", testkeystest.SharedRSAKeyPair(t), otherRSAKeyPair(t)},
+		{"EC", testkeystest.SharedECKeyPair(t), ec2},
+		{"Ed25519", testkeystest.SharedEd25519KeyPair(t), ed2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -275,7 +276,7 @@ func TestCreateTokenWrongKeyDoesNotVerify(t *testing.T) {
 }
 
 func TestCreateTokenExpired(t *testing.T) {
-	kp := testkeys.SharedECKeyPair(t)
+	kp := testkeystest.SharedECKeyPair(t)
 	token, err := kp.CreateToken(testkeys.TokenOptions{ExpiresIn: -time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -305,20 +306,20 @@ func TestCreateTokenAlgorithms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsaKP := testkeys.SharedRSAKeyPair(t)
+	rsaKP := testkeystest.SharedRSAKeyPair(t)
 	tests := []struct {
-		kp  testkeys.KeyPair
+		kp  *testkeys.KeyPair
 		alg string
 	}{
 		{rsaKP, "RS256"}, {rsaKP, "RS384"}, {rsaKP, "RS512"},
 		{rsaKP, "PS256"}, {rsaKP, "PS384"}, {rsaKP, "PS512"},
-		{testkeys.SharedECKeyPair(t), "ES256"},
+		{testkeystest.SharedECKeyPair(t), "ES256"},
 		{ec384, "ES384"},
 		{ec521, "ES512"},
-		{testkeys.SharedEd25519KeyPair(t), "EdDSA"},
+		{testkeystest.SharedEd25519KeyPair(t), "EdDSA"},
 		// RFC 9864: golang-jwt has no "Ed25519" method; the header names
 		// Ed25519 and the signature is the EdDSA one.
-		{testkeys.SharedEd25519KeyPair(t), "Ed25519"},
+		{testkeystest.SharedEd25519KeyPair(t), "Ed25519"},
 	}
 	// ed25519Names are the two names of one signature algorithm.
 	ed25519Names := []string{"EdDSA", "Ed25519"}
@@ -356,10 +357,10 @@ func TestCreateTokenAlgorithms(t *testing.T) {
 }
 
 func TestCreateTokenIncompatibleAlgorithm(t *testing.T) {
-	rsaKP, ecKP, edKP := testkeys.SharedRSAKeyPair(t), testkeys.SharedECKeyPair(t), testkeys.SharedEd25519KeyPair(t)
+	rsaKP, ecKP, edKP := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedECKeyPair(t), testkeystest.SharedEd25519KeyPair(t)
 	tests := []struct {
 		name string
-		kp   testkeys.KeyPair
+		kp   *testkeys.KeyPair
 		alg  string
 		want string
 	}{
@@ -391,7 +392,7 @@ func TestCreateTokenIncompatibleAlgorithm(t *testing.T) {
 }
 
 func TestCreateTokenInvalidOptions(t *testing.T) {
-	kp := testkeys.SharedEd25519KeyPair(t)
+	kp := testkeystest.SharedEd25519KeyPair(t)
 	tests := []struct {
 		name string
 		opts testkeys.TokenOptions
@@ -413,7 +414,7 @@ func TestCreateTokenInvalidOptions(t *testing.T) {
 }
 
 func TestCreateTokenDoesNotModifyOptions(t *testing.T) {
-	kp := testkeys.SharedEd25519KeyPair(t)
+	kp := testkeystest.SharedEd25519KeyPair(t)
 	o := testkeys.TokenOptions{
 		Audience:         []string{"a"},
 		AdditionalClaims: map[string]any{"x": 1},
@@ -429,7 +430,7 @@ func TestCreateTokenDoesNotModifyOptions(t *testing.T) {
 }
 
 func TestCreateTokenConcurrently(t *testing.T) {
-	kp := testkeys.SharedECKeyPair(t)
+	kp := testkeystest.SharedECKeyPair(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
@@ -451,7 +452,7 @@ func TestCreateTokenConcurrently(t *testing.T) {
 }
 
 func TestSignCompact(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	header := []byte(`{"alg":"RS256","alg":"none"}`)
 	payload := []byte("\xff not JSON")
 	token, err := testkeys.SignCompact(kp, "PS384", header, payload)
@@ -503,13 +504,13 @@ func TestAlgorithms(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		kp   testkeys.KeyPair
+		kp   *testkeys.KeyPair
 		want []string
 	}{
-		{"RSA", testkeys.SharedRSAKeyPair(t), []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}},
-		{"P-256", testkeys.SharedECKeyPair(t), []string{"ES256"}},
+		{"RSA", testkeystest.SharedRSAKeyPair(t), []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}},
+		{"P-256", testkeystest.SharedECKeyPair(t), []string{"ES256"}},
 		{"P-384", ec384, []string{"ES384"}},
-		{"Ed25519", testkeys.SharedEd25519KeyPair(t), []string{"EdDSA", "Ed25519"}},
+		{"Ed25519", testkeystest.SharedEd25519KeyPair(t), []string{"EdDSA", "Ed25519"}},
 		{"nil", nil, nil},
 	}
 	for _, tc := range tests {

@@ -26,7 +26,7 @@ func ExampleProvider() {
 		panic(err)
 	}
 	defer v.Close()
-	mint := func(kp testkeys.KeyPair, iss string, scopes ...string) string {
+	mint := func(kp *testkeys.KeyPair, iss string, scopes ...string) string {
 		tok, err := kp.CreateToken(testkeys.TokenOptions{Issuer: iss, Audience: []string{"https://mcp.example.com/mcp"}, Scopes: scopes})
 		if err != nil {
 			panic(err)

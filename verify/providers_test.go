@@ -14,18 +14,19 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // idp is an issuer on loopback serving OIDC metadata and its JWK Set,
 // counting every request.
 type idp struct {
 	srv      *httptest.Server
-	key      testkeys.KeyPair
+	key      *testkeys.KeyPair
 	requests atomic.Int64
 	down     atomic.Bool // the JWK Set answers 503
 }
 
-func newIDP(t *testing.T, key testkeys.KeyPair) *idp {
+func newIDP(t *testing.T, key *testkeys.KeyPair) *idp {
 	t.Helper()
 	p := &idp{key: key}
 	jwks, err := testkeys.JWKSHandler(key)
@@ -56,7 +57,7 @@ func (p *idp) issuer() string { return p.srv.URL }
 
 // token mints a token of this issuer (or of iss when given) signed with
 // signer.
-func token(t *testing.T, signer testkeys.KeyPair, iss string, mod func(*testkeys.TokenOptions)) string {
+func token(t *testing.T, signer *testkeys.KeyPair, iss string, mod func(*testkeys.TokenOptions)) string {
 	t.Helper()
 	o := testkeys.TokenOptions{Issuer: iss, Audience: []string{testAudience}, Scopes: []string{"read"}}
 	if mod != nil {
@@ -83,7 +84,7 @@ func newProviders(t *testing.T, s Settings) *JWTVerifier {
 }
 
 func TestSeveralIssuersDiscoverEachOne(t *testing.T) {
-	a, b := newIDP(t, testkeys.SharedRSAKeyPair(t)), newIDP(t, testkeys.SharedECKeyPair(t))
+	a, b := newIDP(t, testkeystest.SharedRSAKeyPair(t)), newIDP(t, testkeystest.SharedECKeyPair(t))
 	v := newProviders(t, Settings{Issuers: []string{a.issuer(), b.issuer()}})
 	for _, p := range []*idp{a, b} {
 		at, err := v.VerifyToken(context.Background(), token(t, p.key, p.issuer(), nil))
@@ -102,7 +103,7 @@ func TestSeveralIssuersDiscoverEachOne(t *testing.T) {
 // TestProviderConfusion: the iss claim only selects the provider; the
 // signature must verify with that provider's keys.
 func TestProviderConfusion(t *testing.T) {
-	a, b := newIDP(t, testkeys.SharedRSAKeyPair(t)), newIDP(t, testkeys.SharedECKeyPair(t))
+	a, b := newIDP(t, testkeystest.SharedRSAKeyPair(t)), newIDP(t, testkeystest.SharedECKeyPair(t))
 	v := newProviders(t, Settings{Issuers: []string{a.issuer(), b.issuer()}})
 	// Warm both providers up, so the counts below are the confusion's own.
 	for _, p := range []*idp{a, b} {
@@ -115,7 +116,7 @@ func TestProviderConfusion(t *testing.T) {
 		"A-named, signed with B's key":        token(t, b.key, a.issuer(), nil),
 		"A-named, B's key, no kid":            token(t, b.key, a.issuer(), func(o *testkeys.TokenOptions) { o.OmitKID = true }),
 		"A-named, B's key, A's kid":           token(t, b.key, a.issuer(), func(o *testkeys.TokenOptions) { o.KID = a.key.KeyID() }),
-		"A-named, signed with an unknown key": token(t, testkeys.SharedEd25519KeyPair(t), a.issuer(), nil),
+		"A-named, signed with an unknown key": token(t, testkeystest.SharedEd25519KeyPair(t), a.issuer(), nil),
 		"B-named, signed with A's key":        token(t, a.key, b.issuer(), nil),
 	} {
 		at, err := v.VerifyToken(context.Background(), tok)
@@ -130,8 +131,8 @@ func TestProviderConfusion(t *testing.T) {
 }
 
 func TestUnknownIssuerRefusedWithoutFetch(t *testing.T) {
-	a, b := newIDP(t, testkeys.SharedRSAKeyPair(t)), newIDP(t, testkeys.SharedECKeyPair(t))
-	third := newIDP(t, testkeys.SharedEd25519KeyPair(t))
+	a, b := newIDP(t, testkeystest.SharedRSAKeyPair(t)), newIDP(t, testkeystest.SharedECKeyPair(t))
+	third := newIDP(t, testkeystest.SharedEd25519KeyPair(t))
 	v := newProviders(t, Settings{Issuers: []string{a.issuer(), b.issuer()}})
 	// Both providers' keys are loaded first, so that their own discovery
 	// (which runs in the background) is over before counting.
@@ -171,7 +172,7 @@ func TestUnknownIssuerRefusedWithoutFetch(t *testing.T) {
 }
 
 func TestProviderDownAnswers503ForItsTokensOnly(t *testing.T) {
-	a, b := newIDP(t, testkeys.SharedRSAKeyPair(t)), newIDP(t, testkeys.SharedECKeyPair(t))
+	a, b := newIDP(t, testkeystest.SharedRSAKeyPair(t)), newIDP(t, testkeystest.SharedECKeyPair(t))
 	b.down.Store(true)
 	v := newProviders(t, Settings{Issuers: []string{a.issuer(), b.issuer()}})
 	_, err := v.VerifyToken(context.Background(), token(t, b.key, b.issuer(), nil))
@@ -184,7 +185,7 @@ func TestProviderDownAnswers503ForItsTokensOnly(t *testing.T) {
 }
 
 func TestProvidersOwnRules(t *testing.T) {
-	rsaKey, ecKey := testkeys.SharedRSAKeyPair(t), testkeys.SharedECKeyPair(t)
+	rsaKey, ecKey := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedECKeyPair(t)
 	b := newIDP(t, ecKey)
 	v := newProviders(t, Settings{
 		Audiences:      []string{testAudience},
@@ -238,7 +239,7 @@ func TestProvidersOwnRules(t *testing.T) {
 }
 
 func TestProvidersWithTopLevelKey(t *testing.T) {
-	rsaKey, ecKey := testkeys.SharedRSAKeyPair(t), testkeys.SharedECKeyPair(t)
+	rsaKey, ecKey := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedECKeyPair(t)
 	v := newProviders(t, Settings{
 		Issuers:   []string{"https://one.example.com", "https://two.example.com"},
 		PublicKey: rsaKey.PublicKeyPEM(),
@@ -261,8 +262,8 @@ func TestProvidersWithTopLevelKey(t *testing.T) {
 }
 
 func TestProvidersCache(t *testing.T) {
-	a := newIDP(t, testkeys.SharedRSAKeyPair(t))
-	rsaKey := testkeys.SharedECKeyPair(t)
+	a := newIDP(t, testkeystest.SharedRSAKeyPair(t))
+	rsaKey := testkeystest.SharedECKeyPair(t)
 	v := newProviders(t, Settings{
 		Issuers:   []string{a.issuer()},
 		CacheSize: 10,
@@ -294,7 +295,7 @@ func TestProvidersCache(t *testing.T) {
 }
 
 func TestProvidersConfigErrors(t *testing.T) {
-	pem := testkeys.SharedRSAKeyPair(t).PublicKeyPEM()
+	pem := testkeystest.SharedRSAKeyPair(t).PublicKeyPEM()
 	for _, tt := range []struct {
 		name string
 		s    Settings

@@ -15,11 +15,12 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // jwksVerifier builds a verifier on a test JWKS server with a controllable
 // clock.
-func jwksVerifier(t *testing.T, srv *testkeys.JWKSServer, now *atomic.Int64, mod func(*Settings)) *JWTVerifier {
+func jwksVerifier(t *testing.T, srv *testkeystest.JWKSServer, now *atomic.Int64, mod func(*Settings)) *JWTVerifier {
 	t.Helper()
 	s := Settings{JWKSURI: srv.URL(), Issuers: []string{testIssuer}, Audiences: []string{testAudience}, JWKSRefreshRateLimit: time.Minute}
 	if mod != nil {
@@ -34,7 +35,7 @@ func jwksVerifier(t *testing.T, srv *testkeys.JWKSServer, now *atomic.Int64, mod
 	return v
 }
 
-func mintKP(t *testing.T, kp testkeys.KeyPair, o testkeys.TokenOptions) string {
+func mintKP(t *testing.T, kp *testkeys.KeyPair, o testkeys.TokenOptions) string {
 	t.Helper()
 	o.Issuer, o.Audience, o.IssuedAt = testIssuer, []string{testAudience}, testNow
 	tok, err := kp.CreateToken(o)
@@ -45,14 +46,14 @@ func mintKP(t *testing.T, kp testkeys.KeyPair, o testkeys.TokenOptions) string {
 }
 
 func TestJWKSVerifier(t *testing.T) {
-	rsaKP, ecKP, edKP := testkeys.SharedRSAKeyPair(t), testkeys.SharedECKeyPair(t), testkeys.SharedEd25519KeyPair(t)
-	srv := testkeys.NewJWKSServer(t, rsaKP, ecKP)
+	rsaKP, ecKP, edKP := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedECKeyPair(t), testkeystest.SharedEd25519KeyPair(t)
+	srv := testkeystest.NewJWKSServer(t, rsaKP, ecKP)
 	var now atomic.Int64
 	now.Store(testNow.Unix())
 	v := jwksVerifier(t, srv, &now, nil)
 	ctx := context.Background()
 
-	for _, kp := range []testkeys.KeyPair{rsaKP, ecKP} {
+	for _, kp := range []*testkeys.KeyPair{rsaKP, ecKP} {
 		if _, err := v.VerifyToken(ctx, mintKP(t, kp, testkeys.TokenOptions{})); err != nil {
 			t.Fatalf("%s token rejected: %v", kp.Algorithm(), err)
 		}
@@ -100,12 +101,12 @@ func TestJWKSVerifier(t *testing.T) {
 }
 
 func TestJWKSKIDLessAmbiguous(t *testing.T) {
-	a := testkeys.SharedRSAKeyPair(t)
+	a := testkeystest.SharedRSAKeyPair(t)
 	b, err := testkeys.GenerateRSAKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := testkeys.NewJWKSServer(t, a, b)
+	srv := testkeystest.NewJWKSServer(t, a, b)
 	var now atomic.Int64
 	now.Store(testNow.Unix())
 	v := jwksVerifier(t, srv, &now, nil)
@@ -117,8 +118,8 @@ func TestJWKSKIDLessAmbiguous(t *testing.T) {
 }
 
 func TestJWKSNeverReachableIsUnavailable(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
-	srv := testkeys.NewJWKSServer(t, kp)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	srv := testkeystest.NewJWKSServer(t, kp)
 	srv.SetDown(true)
 	var now atomic.Int64
 	now.Store(testNow.Unix())
@@ -144,8 +145,8 @@ func TestJWKSNeverReachableIsUnavailable(t *testing.T) {
 }
 
 func TestJWKSConcurrentUnknownKIDs(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
-	srv := testkeys.NewJWKSServer(t, kp)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	srv := testkeystest.NewJWKSServer(t, kp)
 	var now atomic.Int64
 	now.Store(testNow.Unix())
 	v := jwksVerifier(t, srv, &now, nil)
@@ -199,7 +200,7 @@ func (refuseTransport) RoundTrip(*http.Request) (*http.Response, error) {
 // TestDiscoveryFromIssuer configures only an issuer: the JWK Set URL comes
 // from its OpenID Connect metadata.
 func TestDiscoveryFromIssuer(t *testing.T) {
-	kp := testkeys.SharedECKeyPair(t)
+	kp := testkeystest.SharedECKeyPair(t)
 	jwksHandler, err := testkeys.JWKSHandler(kp)
 	if err != nil {
 		t.Fatal(err)

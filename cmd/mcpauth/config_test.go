@@ -10,11 +10,12 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
 func TestServerConfigErrors(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	dir := t.TempDir()
 	tokens := filepath.Join(dir, "tokens.json")
 	if err := os.WriteFile(tokens, []byte(`{"dev-token-123": {"client_id": "dev", "scopes": ["read"]}}`), 0o600); err != nil {
@@ -99,7 +100,7 @@ func TestServerConfigErrors(t *testing.T) {
 }
 
 func TestServerConfigValues(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	t.Run("defaults", func(t *testing.T) {
 		cfg, err := configFromEnv("serve", nil, "", "")
 		if err != nil {
@@ -170,7 +171,7 @@ func TestServerHelpDocumentsEveryVariable(t *testing.T) {
 
 // TestServeReadsFastMCPVariables: a FastMCP env file carries over to serve.
 func TestServeReadsFastMCPVariables(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	fast := map[string]string{
 		"FASTMCP_SERVER_AUTH_JWT_PUBLIC_KEY":      kp.PublicKeyPEM(),
 		"FASTMCP_SERVER_AUTH_JWT_ISSUER":          iss,

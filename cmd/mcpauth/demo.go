@@ -39,7 +39,7 @@ const (
 
 // demoInfo is the demo's ephemeral key and its token.
 type demoInfo struct {
-	key      *testkeys.RSAKeyPair
+	key      *testkeys.KeyPair
 	issuer   string
 	audience string
 	scopes   []string

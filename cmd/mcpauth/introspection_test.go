@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // fakeAS is an introspection endpoint on loopback that knows opaque
@@ -134,7 +135,7 @@ func TestServeIntrospectionCache(t *testing.T) {
 
 func TestServeChainsJWTAndIntrospection(t *testing.T) {
 	as := newFakeAS(t, "opaque-1")
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	vars := as.vars(envIntrospectionCacheAge, "0s", envPublicKey, kp.PublicKeyPEM(), envIssuer, iss)
 	ts := startServer(t, "serve", vars)
 	as.setAudience(ts.mcp())
@@ -148,7 +149,7 @@ func TestServeChainsJWTAndIntrospection(t *testing.T) {
 		t.Fatalf("opaque: %d %v", status, res)
 	}
 	// A forged JWT is refused by the JWT verifier, not sent to the endpoint.
-	forged := mintFor(t, testkeys.SharedECKeyPair(t), ts, testkeys.TokenOptions{})
+	forged := mintFor(t, testkeystest.SharedECKeyPair(t), ts, testkeys.TokenOptions{})
 	if status, _, _ := callWhoami(t, ts.mcp(), forged); status != http.StatusUnauthorized || as.calls.Load() != 1 {
 		t.Fatalf("forged JWT: %d, %d calls", status, as.calls.Load())
 	}

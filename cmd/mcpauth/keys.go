@@ -70,7 +70,7 @@ configure mcpauth verify, serve and proxy for tokens from
 		return e.failf(exitUsage, "keygen takes no arguments")
 	}
 	var (
-		kp  testkeys.KeyPair
+		kp  *testkeys.KeyPair
 		err error
 	)
 	switch strings.ToLower(*typ) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -168,7 +169,7 @@ func callWhoami(t *testing.T, endpoint, token string) (status int, challenge str
 }
 
 // pemVars configures a PEM-key JWT verifier.
-func pemVars(kp testkeys.KeyPair, extra ...string) map[string]string {
+func pemVars(kp *testkeys.KeyPair, extra ...string) map[string]string {
 	m := map[string]string{
 		envPublicKey: kp.PublicKeyPEM(),
 		envIssuer:    iss,
@@ -180,7 +181,7 @@ func pemVars(kp testkeys.KeyPair, extra ...string) map[string]string {
 }
 
 // mintFor mints a token for a server's resource unless o says otherwise.
-func mintFor(t *testing.T, kp testkeys.KeyPair, ts *testServer, o testkeys.TokenOptions) string {
+func mintFor(t *testing.T, kp *testkeys.KeyPair, ts *testServer, o testkeys.TokenOptions) string {
 	t.Helper()
 	if o.Audience == nil {
 		o.Audience = []string{ts.mcp()}
@@ -199,7 +200,7 @@ func TestMaxHeaderBytes(t *testing.T) {
 }
 
 func TestServeHugeHeader(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	ts := startServer(t, "serve", pemVars(kp))
 	huge := strings.Repeat("a", 200<<10)
 	resp, _ := do(t, http.MethodPost, ts.mcp(), huge, whoamiBody)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 const (
@@ -27,7 +28,7 @@ func runCmd(t *testing.T, stdin string, environ []string, args ...string) (code 
 	return code, out.String(), errb.String()
 }
 
-func pemEnv(t *testing.T, kp testkeys.KeyPair, extra ...string) []string {
+func pemEnv(t *testing.T, kp *testkeys.KeyPair, extra ...string) []string {
 	t.Helper()
 	return append([]string{
 		"MCPAUTH_JWT_PUBLIC_KEY=" + kp.PublicKeyPEM(),
@@ -37,7 +38,7 @@ func pemEnv(t *testing.T, kp testkeys.KeyPair, extra ...string) []string {
 	}, extra...)
 }
 
-func mint(t *testing.T, kp testkeys.KeyPair, o testkeys.TokenOptions) string {
+func mint(t *testing.T, kp *testkeys.KeyPair, o testkeys.TokenOptions) string {
 	t.Helper()
 	if o.Issuer == "" {
 		o.Issuer = iss
@@ -53,8 +54,8 @@ func mint(t *testing.T, kp testkeys.KeyPair, o testkeys.TokenOptions) string {
 }
 
 func TestVerifyExitCodes(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
-	other := testkeys.SharedECKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	other := testkeystest.SharedECKeyPair(t)
 	closed := closedPort(t)
 	tests := []struct {
 		name     string
@@ -128,7 +129,7 @@ func TestVerifyExitCodes(t *testing.T) {
 }
 
 func TestVerifyFastMCPPrefix(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	environ := []string{
 		"FASTMCP_SERVER_AUTH_JWT_PUBLIC_KEY=" + kp.PublicKeyPEM(),
 		"FASTMCP_SERVER_AUTH_JWT_ISSUER=" + iss,

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 func TestServeOutcomeSummaryAtShutdown(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	cfg, err := configFromEnv("serve", pemVars(kp), "127.0.0.1:0", "")
 	if err != nil {
 		t.Fatal(err)

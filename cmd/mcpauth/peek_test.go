@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -13,7 +14,7 @@ import (
 // and exp next to the configured issuer and audience, so a mismatch is
 // plain, and never prints the token or its signature.
 func TestVerifyVerboseShowsClaimsNotToken(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	tok := mint(t, kp, testkeys.TokenOptions{Audience: []string{"https://other.example.com/mcp"}, Subject: "secret-subject"})
 	code, out, stderr := runCmd(t, tok, pemEnv(t, kp), "verify", "-v")
 	if code != exitInvalid || out != "" {
@@ -39,7 +40,7 @@ func TestVerifyVerboseShowsClaimsNotToken(t *testing.T) {
 }
 
 func TestPeekToken(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	now := time.Unix(1_800_000_000, 0)
 	s := verify.Settings{Issuers: []string{"https://a"}, Audiences: []string{"https://r/mcp"}, Leeway: -1}
 	jws := func(o testkeys.TokenOptions) string {

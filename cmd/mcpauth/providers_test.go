@@ -9,17 +9,18 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // testIDP is an issuer on loopback with OIDC metadata and a JWK Set; its
 // JWK Set can be taken down.
 type testIDP struct {
 	srv  *httptest.Server
-	key  testkeys.KeyPair
+	key  *testkeys.KeyPair
 	down atomic.Bool
 }
 
-func newTestIDP(t *testing.T, key testkeys.KeyPair) *testIDP {
+func newTestIDP(t *testing.T, key *testkeys.KeyPair) *testIDP {
 	t.Helper()
 	p := &testIDP{key: key}
 	jwks, err := testkeys.JWKSHandler(key)
@@ -48,7 +49,7 @@ func newTestIDP(t *testing.T, key testkeys.KeyPair) *testIDP {
 // TestServeSeveralIssuersDiscovered: MCPAUTH_JWT_ISSUER lists two issuers
 // and no key source; each one's keys are discovered, both are advertised.
 func TestServeSeveralIssuersDiscovered(t *testing.T) {
-	a, b := newTestIDP(t, testkeys.SharedRSAKeyPair(t)), newTestIDP(t, testkeys.SharedECKeyPair(t))
+	a, b := newTestIDP(t, testkeystest.SharedRSAKeyPair(t)), newTestIDP(t, testkeystest.SharedECKeyPair(t))
 	b.down.Store(true)
 	ts := startServer(t, "serve", map[string]string{envIssuer: a.srv.URL + "," + b.srv.URL})
 	for _, tt := range []struct {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // spoofedForwarding are forwarding and routing headers a client may send,
@@ -56,7 +57,7 @@ var spoofedValues = []string{"203.0.113.9", "evil.example", "/admin", "DELETE"}
 // real upstream that echoes what it received.
 func TestProxyForwardingHeaders(t *testing.T) {
 	hc := hypercornUpstream(t)
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	echo := func(t *testing.T, ts *testServer, header ...string) map[string][]string {
 		t.Helper()
 		tok := mintFor(t, kp, ts, testkeys.TokenOptions{})

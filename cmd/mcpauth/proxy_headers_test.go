@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // TestProxyRefusesUnforwardableIdentity: a token whose identity cannot be
@@ -20,7 +21,7 @@ import (
 // not logged.
 func TestProxyRefusesUnforwardableIdentity(t *testing.T) {
 	hc := hypercornUpstream(t)
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 
 	jwt := startProxy(t, hc+"/mcp", pemVars(kp))
 	tokensFile := filepath.Join(t.TempDir(), "tokens.json")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // pathAttacks are request targets that some mainstream server resolves
@@ -74,7 +75,7 @@ var canonicalPaths = []string{
 func TestProxyPathStaysBelowTheMount(t *testing.T) {
 	tc := tomcatUpstream(t)
 	hc := hypercornUpstream(t)
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 
 	t.Run("tomcat", func(t *testing.T) {
 		ts := startProxy(t, tc+"/mcp", pemVars(kp))

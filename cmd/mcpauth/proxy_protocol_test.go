@@ -16,6 +16,7 @@ import (
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // Bytes a client sends once it believes a protocol switch happened. Each
@@ -91,7 +92,7 @@ func containsTunnelMarker(s string) bool {
 func TestProxyRefusesProtocolSwitch(t *testing.T) {
 	up := hypercornUpstream(t)
 	upHost := strings.TrimPrefix(up, "http://")
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	ts := startProxy(t, up+"/mcp", pemVars(kp))
 	proxyHost := strings.TrimPrefix(ts.url, "http://")
 	tok := mintFor(t, kp, ts, testkeys.TokenOptions{ExpiresIn: time.Hour})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // fakeUpstream records what reaches it. GET on its MCP path streams two
@@ -88,7 +89,7 @@ func startProxy(t *testing.T, upstream string, vars map[string]string) *testServ
 }
 
 func TestProxyForwardsIdentityNotToken(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	up := newFakeUpstream(t)
 	ts := startProxy(t, up.srv.URL+"/up/mcp", pemVars(kp, envScopes, "mcp:tools"))
 	tok := mintFor(t, kp, ts, testkeys.TokenOptions{
@@ -183,7 +184,7 @@ func TestProxyForwardsIdentityNotToken(t *testing.T) {
 }
 
 func TestProxyRejectsWithoutReachingUpstream(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	up := newFakeUpstream(t)
 	ts := startProxy(t, up.srv.URL+"/up/mcp", pemVars(kp, envScopes, "mcp:tools"))
 	meta := ts.url + "/.well-known/oauth-protected-resource/mcp"
@@ -235,7 +236,7 @@ func TestProxyRejectsWithoutReachingUpstream(t *testing.T) {
 }
 
 func TestProxyFlushesKnownLengthBodies(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	up := newFakeUpstream(t)
 	ts := startProxy(t, up.srv.URL+"/up/mcp", pemVars(kp))
 	tok := mintFor(t, kp, ts, testkeys.TokenOptions{})
@@ -259,7 +260,7 @@ func TestProxyFlushesKnownLengthBodies(t *testing.T) {
 }
 
 func TestProxyStreamsSSEWithoutBuffering(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	up := newFakeUpstream(t)
 	ts := startProxy(t, up.srv.URL+"/up/mcp", pemVars(kp))
 	tok := mintFor(t, kp, ts, testkeys.TokenOptions{})
@@ -310,7 +311,7 @@ func TestProxyStreamsSSEWithoutBuffering(t *testing.T) {
 }
 
 func TestProxyUpstreamDown(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	upstream := "http://" + closedPort(t) + "/mcp"
 	ts := startProxy(t, upstream, pemVars(kp))
 	tok := mintFor(t, kp, ts, testkeys.TokenOptions{})
@@ -332,7 +333,7 @@ func TestProxyUpstreamDown(t *testing.T) {
 // TestProxyWithSDKServer runs a real go-sdk streamable server (stateful,
 // with sessions and the standalone SSE stream) behind the proxy.
 func TestProxyWithSDKServer(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	server := mcp.NewServer(&mcp.Implementation{Name: "upstream", Version: "1"}, nil)
 	type identity struct {
 		ClientID      string `json:"client_id"`

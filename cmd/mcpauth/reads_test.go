@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // readGuard bounds every read from the servers in these tests. It only
@@ -73,7 +74,7 @@ func expectServerClosed(t *testing.T, br *bufio.Reader) {
 // or the health check) and the server closes the connection, for serve and
 // proxy alike, authenticated or not.
 func TestSlowBodyAnsweredAtOnce(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	up := newFakeUpstream(t)
 	for _, command := range []string{"serve", "proxy"} {
 		t.Run(command, func(t *testing.T) {
@@ -129,7 +130,7 @@ func TestSlowBodyAnsweredAtOnce(t *testing.T) {
 // keeps getting answers; then every one of the 500 must have its 401 and
 // be closed by the server.
 func TestSlowBodiesDoNotStarveClients(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	up := newFakeUpstream(t)
 	for _, command := range []string{"serve", "proxy"} {
 		t.Run(command, func(t *testing.T) {
@@ -172,7 +173,7 @@ func TestSlowBodiesDoNotStarveClients(t *testing.T) {
 // request reads it): the connection is closed and the upstream, if
 // reached, gets no complete request.
 func TestReadTimeoutBoundsAcceptedBodies(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	up := newFakeUpstream(t)
 	for _, command := range []string{"serve", "proxy"} {
 		t.Run(command, func(t *testing.T) {
@@ -221,7 +222,7 @@ func sseUpstream(t *testing.T, release <-chan struct{}) *httptest.Server {
 // for POST with a body, outlive it many times over. (With net/http's plain
 // ReadTimeout the stream's context would be cancelled when it passes.)
 func TestReadTimeoutKeepsStreams(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	const timeout = 750 * time.Millisecond // generous: a loaded machine must still read the request in time
 	for _, method := range []string{"GET", "POST"} {
 		t.Run(method, func(t *testing.T) {

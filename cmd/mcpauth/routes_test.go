@@ -6,11 +6,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 func TestServeMetadataAndHealth(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	for _, tt := range []struct {
 		name        string
 		vars        map[string]string

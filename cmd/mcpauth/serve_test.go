@@ -17,11 +17,12 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 func TestServeStatusCodes(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
-	other := testkeys.SharedECKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	other := testkeystest.SharedECKeyPair(t)
 	ts := startServer(t, "serve", pemVars(kp, envScopes, "mcp:tools"))
 	metaURL := ts.url + "/.well-known/oauth-protected-resource/mcp"
 	tools := []string{"mcp:tools"}
@@ -74,7 +75,7 @@ func TestServeStatusCodes(t *testing.T) {
 }
 
 func TestServeAudience(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	t.Run("DNS rebinding protection without a public base URL", func(t *testing.T) {
 		ts := startServer(t, "serve", pemVars(kp))
 		tok := mintFor(t, kp, ts, testkeys.TokenOptions{})
@@ -154,7 +155,7 @@ func connectClient(t *testing.T, endpoint, token string) *mcp.ClientSession {
 }
 
 func TestServeWhoamiWithSDKClient(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	ts := startServer(t, "serve", pemVars(kp))
 	tok := mintFor(t, kp, ts, testkeys.TokenOptions{
 		Subject:          "alice",
@@ -248,7 +249,7 @@ func secretsOf(tokens ...string) []string {
 }
 
 func TestServeLogsReasonsNotTokens(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	ts := startServer(t, "serve", pemVars(kp, envScopes, "mcp:tools"))
 	valid := mintFor(t, kp, ts, testkeys.TokenOptions{Scopes: []string{"mcp:tools"}})
 	expired := mintFor(t, kp, ts, testkeys.TokenOptions{Scopes: []string{"mcp:tools"}, ExpiresIn: -time.Hour})
@@ -296,7 +297,7 @@ func (c *testClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func jwksVars(srv *testkeys.JWKSServer, extra ...string) map[string]string {
+func jwksVars(srv *testkeystest.JWKSServer, extra ...string) map[string]string {
 	m := map[string]string{envJWKSURI: srv.URL(), envIssuer: iss}
 	for i := 0; i+1 < len(extra); i += 2 {
 		m[extra[i]] = extra[i+1]
@@ -305,9 +306,9 @@ func jwksVars(srv *testkeys.JWKSServer, extra ...string) map[string]string {
 }
 
 func TestServeJWKSRotation(t *testing.T) {
-	kp1 := testkeys.SharedRSAKeyPair(t)
-	kp2 := testkeys.SharedECKeyPair(t)
-	jwks := testkeys.NewJWKSServer(t, kp1)
+	kp1 := testkeystest.SharedRSAKeyPair(t)
+	kp2 := testkeystest.SharedECKeyPair(t)
+	jwks := testkeystest.NewJWKSServer(t, kp1)
 	clock := &testClock{}
 	ts := startServer(t, "serve", jwksVars(jwks), func(c *serverConfig) { c.now = clock.now })
 
@@ -331,9 +332,9 @@ func TestServeJWKSRotation(t *testing.T) {
 }
 
 func TestServeJWKSOutageKeepsCachedKeys(t *testing.T) {
-	kp1 := testkeys.SharedRSAKeyPair(t)
-	kp2 := testkeys.SharedECKeyPair(t)
-	jwks := testkeys.NewJWKSServer(t, kp1)
+	kp1 := testkeystest.SharedRSAKeyPair(t)
+	kp2 := testkeystest.SharedECKeyPair(t)
+	jwks := testkeystest.NewJWKSServer(t, kp1)
 	clock := &testClock{}
 	ts := startServer(t, "serve", jwksVars(jwks), func(c *serverConfig) { c.now = clock.now })
 	tok1 := mintFor(t, kp1, ts, testkeys.TokenOptions{})
@@ -357,8 +358,8 @@ func TestServeJWKSOutageKeepsCachedKeys(t *testing.T) {
 }
 
 func TestServeJWKSNeverReachable(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
-	jwks := testkeys.NewJWKSServer(t, kp)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	jwks := testkeystest.NewJWKSServer(t, kp)
 	jwks.SetDown(true)
 	// Short limits so that the background retries come quickly.
 	ts := startServer(t, "serve", jwksVars(jwks,
@@ -398,7 +399,7 @@ const (
 // TestServeDiscoversKeysFromIssuer configures only the issuer: the JWK Set
 // URL comes from its OpenID Connect metadata.
 func TestServeDiscoversKeysFromIssuer(t *testing.T) {
-	kp := testkeys.SharedECKeyPair(t)
+	kp := testkeystest.SharedECKeyPair(t)
 	jwksHandler, err := testkeys.JWKSHandler(kp)
 	if err != nil {
 		t.Fatal(err)

@@ -113,7 +113,7 @@ func run(ctx context.Context, addr string) error {
 
 	mux := http.NewServeMux()
 	demo := s.PublicKey == "" && s.JWKSURI == ""
-	var demoKey *testkeys.RSAKeyPair
+	var demoKey *testkeys.KeyPair
 	if demo {
 		if demoKey, err = testkeys.GenerateRSAKeyPair(); err != nil {
 			return err

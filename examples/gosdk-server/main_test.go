@@ -16,6 +16,7 @@ import (
 
 	resourcepkg "github.com/mcpauth/mcpauth/resource"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -24,15 +25,15 @@ import (
 type fixture struct {
 	url      string // base URL of the server
 	resource string // URL of the MCP endpoint
-	key      *testkeys.RSAKeyPair
+	key      *testkeys.KeyPair
 }
 
 const requiredScope = "mcp:tools"
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	key := testkeys.SharedRSAKeyPair(t)
-	jwks := testkeys.NewJWKSServer(t, key)
+	key := testkeystest.SharedRSAKeyPair(t)
+	jwks := testkeystest.NewJWKSServer(t, key)
 
 	// The resource URL must be known before the handler is built: take the
 	// listener's address from an unstarted server.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -25,7 +26,7 @@ func TestDecisionsAreCounted(t *testing.T) {
 	slog.SetDefault(slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 
-	key := testkeys.SharedRSAKeyPair(t)
+	key := testkeystest.SharedRSAKeyPair(t)
 	v, err := verify.NewJWTVerifier(verify.Settings{
 		PublicKey: key.PublicKeyPEM(),
 		Issuers:   []string{testkeys.DefaultIssuer},

@@ -133,7 +133,7 @@ func run(ctx context.Context, addr string) error {
 	if len(s.Audiences) == 0 {
 		s.Audiences = []string{s.BaseURL}
 	}
-	var demoKey testkeys.KeyPair
+	var demoKey *testkeys.KeyPair
 	if s.PublicKey == "" && s.JWKSURI == "" {
 		// Demo: an ephemeral key whose public half is configured as PEM,
 		// exactly as MCPAUTH_JWT_PUBLIC_KEY would be.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -17,7 +18,7 @@ const audience = "https://notes.example.com"
 
 // newServer starts the API with a verifier built from the key's PEM public
 // key, as MCPAUTH_JWT_PUBLIC_KEY configures it.
-func newServer(t *testing.T, key testkeys.KeyPair) *httptest.Server {
+func newServer(t *testing.T, key *testkeys.KeyPair) *httptest.Server {
 	t.Helper()
 	v, err := verify.NewJWTVerifier(verify.Settings{
 		PublicKey: key.PublicKeyPEM(),
@@ -36,7 +37,7 @@ func newServer(t *testing.T, key testkeys.KeyPair) *httptest.Server {
 	return srv
 }
 
-func mint(t *testing.T, key testkeys.KeyPair, subject string, scopes ...string) string {
+func mint(t *testing.T, key *testkeys.KeyPair, subject string, scopes ...string) string {
 	t.Helper()
 	tok, err := key.CreateToken(testkeys.TokenOptions{Subject: subject, Audience: []string{audience}, Scopes: scopes})
 	if err != nil {
@@ -68,7 +69,7 @@ func do(t *testing.T, method, url, token, body string) (int, string, string) {
 }
 
 func TestPerRouteScopes(t *testing.T) {
-	key := testkeys.SharedRSAKeyPair(t)
+	key := testkeystest.SharedRSAKeyPair(t)
 	srv := newServer(t, key)
 	reader := mint(t, key, "rita", scopeRead)
 	writer := mint(t, key, "walt", scopeRead, scopeWrite)
@@ -112,7 +113,7 @@ func TestPerRouteScopes(t *testing.T) {
 // TestHandlersSeeTheCaller checks that handlers read the verified token: a
 // note is signed with the subject of the token that posted it.
 func TestHandlersSeeTheCaller(t *testing.T) {
-	key := testkeys.SharedRSAKeyPair(t)
+	key := testkeystest.SharedRSAKeyPair(t)
 	srv := newServer(t, key)
 	if status, _, body := do(t, "POST", srv.URL+"/notes", mint(t, key, "walt", scopeWrite), "  buy milk \n"); status != 201 {
 		t.Fatalf("POST: %d %s", status, body)
@@ -141,9 +142,9 @@ func TestHandlersSeeTheCaller(t *testing.T) {
 // TestTokensFromOtherKeysOrAudiences checks that the PEM verifier refuses
 // tokens it must not accept, whatever their scopes.
 func TestTokensFromOtherKeysOrAudiences(t *testing.T) {
-	key := testkeys.SharedRSAKeyPair(t)
+	key := testkeystest.SharedRSAKeyPair(t)
 	srv := newServer(t, key)
-	foreign := testkeys.SharedECKeyPair(t)
+	foreign := testkeystest.SharedECKeyPair(t)
 	wrongAud, err := key.CreateToken(testkeys.TokenOptions{Audience: []string{"https://other.example.com"}, Scopes: []string{scopeRead}})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ import (
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -41,9 +42,9 @@ func settings() verify.Settings {
 
 // jwksVerifier verifies with keys fetched from a test JWKS server, as a
 // server configured with MCPAUTH_JWT_JWKS_URI does.
-func jwksVerifier(t *testing.T, keys ...testkeys.KeyPair) (*verify.JWTVerifier, *testkeys.JWKSServer) {
+func jwksVerifier(t *testing.T, keys ...*testkeys.KeyPair) (*verify.JWTVerifier, *testkeystest.JWKSServer) {
 	t.Helper()
-	jwks := testkeys.NewJWKSServer(t, keys...)
+	jwks := testkeystest.NewJWKSServer(t, keys...)
 	s := settings()
 	s.JWKSURI = jwks.URL()
 	v, err := verify.NewJWTVerifier(s)
@@ -56,7 +57,7 @@ func jwksVerifier(t *testing.T, keys ...testkeys.KeyPair) (*verify.JWTVerifier, 
 
 // pemVerifier verifies with a PEM public key, as a server configured with
 // MCPAUTH_JWT_PUBLIC_KEY does.
-func pemVerifier(t *testing.T, key testkeys.KeyPair, opts ...verify.Option) *verify.JWTVerifier {
+func pemVerifier(t *testing.T, key *testkeys.KeyPair, opts ...verify.Option) *verify.JWTVerifier {
 	t.Helper()
 	s := settings()
 	s.PublicKey = key.PublicKeyPEM()
@@ -119,7 +120,7 @@ func challengeError(challenge string) string {
 	return v
 }
 
-func mint(t *testing.T, key testkeys.KeyPair, change func(*testkeys.TokenOptions)) string {
+func mint(t *testing.T, key *testkeys.KeyPair, change func(*testkeys.TokenOptions)) string {
 	t.Helper()
 	o := testkeys.TokenOptions{
 		Subject:  "alice",
@@ -138,7 +139,7 @@ func mint(t *testing.T, key testkeys.KeyPair, change func(*testkeys.TokenOptions
 }
 
 func TestTokenTable(t *testing.T) {
-	key := testkeys.SharedRSAKeyPair(t)
+	key := testkeystest.SharedRSAKeyPair(t)
 	foreign, err := testkeys.GenerateECKeyPair()
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +238,7 @@ func TestTokenTable(t *testing.T) {
 // TestExpiryWithoutSleeping injects the verifier's clock to see a token
 // accepted and then rejected once its lifetime (plus the leeway) is over.
 func TestExpiryWithoutSleeping(t *testing.T) {
-	key := testkeys.SharedRSAKeyPair(t)
+	key := testkeystest.SharedRSAKeyPair(t)
 	issued := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	now := issued
 	c := newClient(t, pemVerifier(t, key, verify.WithClock(func() time.Time { return now })))
@@ -270,8 +271,8 @@ func TestExpiryWithoutSleeping(t *testing.T) {
 // new key are accepted as soon as the JWKS publishes it (the unknown kid
 // makes the verifier refetch), and tokens of the retired key no longer are.
 func TestKeyRotation(t *testing.T) {
-	oldKey := testkeys.SharedRSAKeyPair(t)
-	newKey := testkeys.SharedECKeyPair(t)
+	oldKey := testkeystest.SharedRSAKeyPair(t)
+	newKey := testkeystest.SharedECKeyPair(t)
 	v, jwks := jwksVerifier(t, oldKey)
 	c := newClient(t, v)
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -59,23 +60,23 @@ type Fixture struct {
 
 	// RSA is the trusted RSA-2048 key: the PublicKey of the PEM variant
 	// and, in the JWK Set, the key with kid RSA.KeyID() (use "sig").
-	RSA *testkeys.RSAKeyPair
+	RSA *testkeys.KeyPair
 	// EC is a trusted P-256 key, in the JWK Set only (use "sig").
-	EC *testkeys.ECKeyPair
+	EC *testkeys.KeyPair
 	// Enc is a P-256 key published in the JWK Set with use "enc": tokens
 	// it signs must be refused.
-	Enc *testkeys.ECKeyPair
+	Enc *testkeys.KeyPair
 	// EncRSA is an RSA key published in the JWK Set with use "enc".
-	EncRSA *testkeys.RSAKeyPair
+	EncRSA *testkeys.KeyPair
 	// Attacker keys, trusted by nobody.
-	AttackerRSA  *testkeys.RSAKeyPair
-	AttackerEC   *testkeys.ECKeyPair
-	AttackerP384 *testkeys.ECKeyPair
-	AttackerEd   *testkeys.Ed25519KeyPair
+	AttackerRSA  *testkeys.KeyPair
+	AttackerEC   *testkeys.KeyPair
+	AttackerP384 *testkeys.KeyPair
+	AttackerEd   *testkeys.KeyPair
 
 	// JWKSServer serves the JWK Set of the JWKS variant; it is closed when
 	// the test ends.
-	JWKSServer *testkeys.JWKSServer
+	JWKSServer *testkeystest.JWKSServer
 
 	// Valid is a token every variant accepts (signed by RSA, with kid).
 	Valid string
@@ -135,8 +136,8 @@ const DegenerateKeyID = "degenerate-ed25519"
 func newFixture(tb testing.TB) *Fixture {
 	tb.Helper()
 	f := &Fixture{Now: time.Now().Truncate(time.Second)}
-	f.RSA = testkeys.SharedRSAKeyPair(tb)
-	f.EC = testkeys.SharedECKeyPair(tb)
+	f.RSA = testkeystest.SharedRSAKeyPair(tb)
+	f.EC = testkeystest.SharedECKeyPair(tb)
 	k, err := generatedKeys()
 	if err != nil {
 		tb.Fatalf("generating keys: %v", err)
@@ -152,7 +153,7 @@ func newFixture(tb testing.TB) *Fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f.JWKSServer = testkeys.NewJWKSServer(tb)
+	f.JWKSServer = testkeystest.NewJWKSServer(tb)
 	f.JWKSServer.SetDocument(doc)
 	f.Valid = f.mint(tb, f.RSA, nil, nil)
 	providers, err := json.Marshal([]map[string]string{{"issuer": SecondIssuer, "public_key": f.EC.PublicKeyPEM()}})
@@ -169,9 +170,9 @@ func newFixture(tb testing.TB) *Fixture {
 // keySet holds the keys generated once per process: RSA key generation is
 // slow, under the race detector in particular.
 type keySet struct {
-	enc, attackerEC, attackerP384 *testkeys.ECKeyPair
-	encRSA, attackerRSA           *testkeys.RSAKeyPair
-	attackerEd                    *testkeys.Ed25519KeyPair
+	enc, attackerEC, attackerP384 *testkeys.KeyPair
+	encRSA, attackerRSA           *testkeys.KeyPair
+	attackerEd                    *testkeys.KeyPair
 }
 
 // generatedKeys returns the process's key set, generating it on first use.
@@ -221,7 +222,7 @@ func (f *Fixture) claims(tb testing.TB, override map[string]any) string {
 
 // mint signs valid claims (with overrides) with kp and its default
 // algorithm, header {"alg","typ":"JWT","kid"} plus hdr (nil values remove).
-func (f *Fixture) mint(tb testing.TB, kp testkeys.KeyPair, hdr, claims map[string]any) string {
+func (f *Fixture) mint(tb testing.TB, kp *testkeys.KeyPair, hdr, claims map[string]any) string {
 	tb.Helper()
 	h := map[string]any{"alg": kp.Algorithm(), "typ": "JWT", "kid": kp.KeyID()}
 	for k, v := range hdr {
@@ -243,7 +244,7 @@ func (f *Fixture) mint(tb testing.TB, kp testkeys.KeyPair, hdr, claims map[strin
 }
 
 // signCompact signs header and payload verbatim with kp and alg.
-func signCompact(tb testing.TB, kp testkeys.KeyPair, alg, header, payload string) string {
+func signCompact(tb testing.TB, kp *testkeys.KeyPair, alg, header, payload string) string {
 	tb.Helper()
 	tok, err := testkeys.SignCompact(kp, alg, []byte(header), []byte(payload))
 	if err != nil {

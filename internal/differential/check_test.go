@@ -13,6 +13,7 @@ import (
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/differential"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -26,7 +27,7 @@ var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // accepted signs claims with kp under alg, verifies the token with mcpauth
 // (kp's PEM key, allow-list algs, the default leeway) and returns it with
 // its access token and the matching golang-jwt configuration.
-func accepted(t *testing.T, kp testkeys.KeyPair, alg string, algs []string, claims string) (string, *mcpauth.AccessToken, differential.Config) {
+func accepted(t *testing.T, kp *testkeys.KeyPair, alg string, algs []string, claims string) (string, *mcpauth.AccessToken, differential.Config) {
 	t.Helper()
 	token, err := testkeys.SignCompact(kp, alg, []byte(`{"alg":"`+alg+`","typ":"JWT"}`), []byte(claims))
 	if err != nil {
@@ -59,8 +60,8 @@ func claimsJSON(exp string) string {
 // difference between what mcpauth was configured with or returned and what
 // golang-jwt reads is reported, and the unchanged token passes.
 func TestCheckFindsDifferences(t *testing.T) {
-	rsa := testkeys.SharedRSAKeyPair(t)
-	other := testkeys.SharedECKeyPair(t)
+	rsa := testkeystest.SharedRSAKeyPair(t)
+	other := testkeystest.SharedECKeyPair(t)
 	exp := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
 	token, at, cfg := accepted(t, rsa, "RS256", nil, claimsJSON(exp))
 	if err := differential.Check(cfg, token, at); err != nil {
@@ -135,7 +136,7 @@ func TestCheckFindsDifferences(t *testing.T) {
 }
 
 // signKid signs claims RS256 with a kid.
-func signKid(t *testing.T, kp testkeys.KeyPair, kid, claims string) string {
+func signKid(t *testing.T, kp *testkeys.KeyPair, kid, claims string) string {
 	t.Helper()
 	tok, err := testkeys.SignCompact(kp, "RS256", []byte(`{"alg":"RS256","kid":"`+kid+`"}`), []byte(claims))
 	if err != nil {
@@ -149,7 +150,7 @@ func signKid(t *testing.T, kp testkeys.KeyPair, kid, claims string) string {
 // so an accepted Ed25519 token compares equal, and an allow-list without
 // "Ed25519" refuses it in golang-jwt as in mcpauth.
 func TestCheckEd25519(t *testing.T) {
-	ed := testkeys.SharedEd25519KeyPair(t)
+	ed := testkeystest.SharedEd25519KeyPair(t)
 	exp := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
 	for _, alg := range []string{"Ed25519", "EdDSA"} {
 		token, at, cfg := accepted(t, ed, alg, []string{alg}, claimsJSON(exp))
@@ -170,7 +171,7 @@ func TestCheckEd25519(t *testing.T) {
 // fractional), mcpauth accepts it, and golang-jwt at its default precision
 // (one second) truncates exp and refuses it.
 func TestFractionalExpNeedsFullPrecision(t *testing.T) {
-	rsa := testkeys.SharedRSAKeyPair(t)
+	rsa := testkeystest.SharedRSAKeyPair(t)
 	exp := strconv.FormatInt(now.Add(-verify.DefaultLeeway).Unix(), 10) + ".5"
 	token, at, cfg := accepted(t, rsa, "RS256", nil, claimsJSON(exp))
 	if err := differential.Check(cfg, token, at); err != nil {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/differential"
-	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 	"github.com/mcpauth/mcpauth/verify"
 )
 
@@ -51,7 +51,7 @@ func TestDifferentialJose(t *testing.T) {
 	if corpus.Now == 0 || corpus.Issuer == "" || corpus.Audience == "" || len(corpus.Tokens) < 20 {
 		t.Fatalf("testdata/jose.json is incomplete: now %d, issuer %q, audience %q, %d tokens", corpus.Now, corpus.Issuer, corpus.Audience, len(corpus.Tokens))
 	}
-	srv := testkeys.NewJWKSServer(t)
+	srv := testkeystest.NewJWKSServer(t)
 	srv.SetDocument(corpus.JWKS)
 	now := func() time.Time { return time.Unix(corpus.Now, 0) }
 	v, err := verify.NewJWTVerifier(verify.Settings{

@@ -33,7 +33,7 @@ const (
 
 // signingKey is one key of the issuer with the tokens it signed.
 type signingKey struct {
-	kp  testkeys.KeyPair
+	kp  *testkeys.KeyPair
 	kid string
 	jwk testkeys.JWK
 	// valid tokens; the rest must always be refused.
@@ -43,9 +43,9 @@ type signingKey struct {
 
 // newSigningKey generates key number i (EC P-256, Ed25519 and RSA in turn)
 // and its tokens.
-func newSigningKey(t *testing.T, i int, attacker testkeys.KeyPair) *signingKey {
+func newSigningKey(t *testing.T, i int, attacker *testkeys.KeyPair) *signingKey {
 	t.Helper()
-	var kp testkeys.KeyPair
+	var kp *testkeys.KeyPair
 	var err error
 	switch i % 3 {
 	case 0:
@@ -76,7 +76,7 @@ func newSigningKey(t *testing.T, i int, attacker testkeys.KeyPair) *signingKey {
 		}
 		return b
 	}
-	sign := func(signer testkeys.KeyPair, kid string, payload []byte) string {
+	sign := func(signer *testkeys.KeyPair, kid string, payload []byte) string {
 		h := fmt.Sprintf(`{"alg":%q,"typ":"at+jwt","kid":%q}`, signer.Algorithm(), kid)
 		tok, err := testkeys.SignCompact(signer, signer.Algorithm(), []byte(h), payload)
 		if err != nil {
@@ -230,7 +230,7 @@ type load struct {
 	client   *http.Client
 	jwks     *jwksServer
 	issuer   *issuer
-	attacker testkeys.KeyPair
+	attacker *testkeys.KeyPair
 	sent     atomic.Int64
 	stop     chan struct{}
 	wg       sync.WaitGroup
