@@ -219,7 +219,7 @@ func helpLine(help, name string) string {
 // letter case, as FastMCP does, so a lower-case required scope is enforced,
 // never ignored.
 func TestServerConfigAnyLetterCase(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	for _, environ := range [][]string{
 		{"mcpauth_jwt_public_key=" + kp.PublicKeyPEM(), "Mcpauth_Jwt_Issuer=" + iss, "mcpauth_jwt_required_scopes=admin", "mcpauth_addr=127.0.0.1:9"},
 		{"fastmcp_server_auth_jwt_public_key=" + kp.PublicKeyPEM(), "FASTMCP_SERVER_AUTH_JWT_ISSUER=" + iss, "fastmcp_server_auth_jwt_required_scopes=admin", "mcpauth_addr=127.0.0.1:9"},

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // TestDotEnvSettingsAreNeverIgnored: FastMCP reads a .env file in the
@@ -14,7 +15,7 @@ import (
 // start when .env sets one of our variables that the environment does not
 // (a required scope would otherwise go unenforced).
 func TestDotEnvSettingsAreNeverIgnored(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	dir := t.TempDir()
 	t.Chdir(dir)
 	write := func(content string) {

@@ -1,11 +1,13 @@
 package main
 
 // This file is the example: how to test your own server protected by
-// mcpauth, with package testkeys standing in for your identity provider.
+// mcpauth, with package testkeys (and its testing.TB helpers in
+// testkeystest) standing in for your identity provider.
 //
-//   - testkeys.SharedRSAKeyPair gives a signing key (generated once per test
-//     binary); testkeys.GenerateECKeyPair a foreign one.
-//   - testkeys.NewJWKSServer publishes the key as a JWK Set on loopback, so
+//   - testkeystest.SharedRSAKeyPair gives a signing key (generated once per
+//     test binary); testkeys.GenerateECKeyPair a foreign one.
+//   - testkeystest.NewJWKSServer publishes the key as a JWK Set on loopback
+//     and stops it when the test ends, so
 //     the verifier is configured exactly as in production (JWKS URI, issuer,
 //     audience); the same table also runs against a PEM-configured verifier.
 //   - CreateToken mints each token of the table: valid, expired, for

@@ -94,7 +94,7 @@ func TestSharedKeyPairs(t *testing.T) {
 			t.Errorf("algorithm %s, want %s", got, tt.alg)
 		}
 	}
-	if testkeystest.SharedRSAKeyPair(t) != testkeystest.SharedRSAKeyPair(t) {
+	if a, b := testkeystest.SharedRSAKeyPair(t), testkeystest.SharedRSAKeyPair(t); a != b {
 		t.Error("SharedRSAKeyPair returned two different pairs")
 	}
 }
