@@ -12,6 +12,7 @@ import (
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/dpop"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 const (
@@ -25,7 +26,7 @@ const (
 
 // dpopVerifier knows bound, plain and malformed-binding tokens.
 func dpopVerifier(t *testing.T) mcpauth.TokenVerifier {
-	key := testkeys.SharedECKeyPair(t)
+	key := testkeystest.SharedECKeyPair(t)
 	return verifierFunc(func(_ context.Context, token string) (*mcpauth.AccessToken, error) {
 		at := &mcpauth.AccessToken{Token: token, ClientID: "client-d", Scopes: []string{"read"}}
 		switch token {
@@ -71,7 +72,7 @@ func proofFor(t *testing.T, tok string, mod func(*testkeys.DPoPProofOptions)) st
 	if mod != nil {
 		mod(&o)
 	}
-	p, err := testkeys.CreateDPoPProof(testkeys.SharedECKeyPair(t), o)
+	p, err := testkeys.CreateDPoPProof(testkeystest.SharedECKeyPair(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestDPoPAllow(t *testing.T) {
 				if *got == nil || (*got).SenderConstrained() != c.thumbprint {
 					t.Fatalf("token %+v; want sender-constrained %v", *got, c.thumbprint)
 				}
-				if c.thumbprint && (*got).DPoPThumbprint != testkeys.SharedECKeyPair(t).KeyID() {
+				if c.thumbprint && (*got).DPoPThumbprint != testkeystest.SharedECKeyPair(t).KeyID() {
 					t.Fatal("wrong thumbprint")
 				}
 				return

@@ -16,6 +16,7 @@ import (
 	"github.com/mcpauth/mcpauth/resource"
 	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 func TestDerived(t *testing.T) {
@@ -157,7 +158,7 @@ func TestDPoPWiring(t *testing.T) {
 		t.Fatalf("metadata %s (%v)", rec.Body, err)
 	}
 
-	key := testkeys.SharedECKeyPair(t)
+	key := testkeystest.SharedECKeyPair(t)
 	v, err := static.NewTokenVerifier(map[string]static.Token{"bound": {ClientID: "c"}})
 	if err != nil {
 		t.Fatal(err)

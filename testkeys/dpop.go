@@ -42,7 +42,7 @@ type DPoPProofOptions struct {
 
 // CreateDPoPProof mints a DPoP proof signed by p, for the DPoP header of a
 // request made with a token bound to p (see [DPoPConfirmation]).
-func CreateDPoPProof(p KeyPair, o DPoPProofOptions) (string, error) {
+func CreateDPoPProof(p *KeyPair, o DPoPProofOptions) (string, error) {
 	if p == nil || p.Private() == nil {
 		return "", errZeroPair
 	}
@@ -95,6 +95,6 @@ func CreateDPoPProof(p KeyPair, o DPoPProofOptions) (string, error) {
 // DPoPConfirmation returns the cnf claim that binds a token to p's key
 // (RFC 9449 §6.1): {"jkt": thumbprint}. Put it in
 // TokenOptions.AdditionalClaims under "cnf" to mint a DPoP-bound token.
-func DPoPConfirmation(p KeyPair) map[string]any {
+func DPoPConfirmation(p *KeyPair) map[string]any {
 	return map[string]any{"jkt": p.KeyID()}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mcpauth/mcpauth/dpop"
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // TestCreateDPoPProof mints a proof the dpop package accepts for a token
@@ -16,7 +17,7 @@ func TestCreateDPoPProof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []testkeys.KeyPair{testkeys.SharedECKeyPair(t), testkeys.SharedRSAKeyPair(t), testkeys.SharedEd25519KeyPair(t)} {
+	for _, p := range []*testkeys.KeyPair{testkeystest.SharedECKeyPair(t), testkeystest.SharedRSAKeyPair(t), testkeystest.SharedEd25519KeyPair(t)} {
 		proof, err := testkeys.CreateDPoPProof(p, testkeys.DPoPProofOptions{Method: "GET", URL: "https://mcp.example.com/mcp", AccessToken: "tok"})
 		if err != nil {
 			t.Fatal(err)
@@ -28,10 +29,10 @@ func TestCreateDPoPProof(t *testing.T) {
 			t.Fatalf("%s: %v", p.Algorithm(), err)
 		}
 	}
-	if _, err := testkeys.CreateDPoPProof(testkeys.SharedECKeyPair(t), testkeys.DPoPProofOptions{URL: "https://x"}); !errors.Is(err, testkeys.ErrInvalidOptions) {
+	if _, err := testkeys.CreateDPoPProof(testkeystest.SharedECKeyPair(t), testkeys.DPoPProofOptions{URL: "https://x"}); !errors.Is(err, testkeys.ErrInvalidOptions) {
 		t.Fatalf("no method: %v", err)
 	}
-	if _, err := testkeys.CreateDPoPProof(&testkeys.ECKeyPair{}, testkeys.DPoPProofOptions{Method: "GET", URL: "https://x"}); !errors.Is(err, testkeys.ErrInvalidKey) {
+	if _, err := testkeys.CreateDPoPProof(&testkeys.KeyPair{}, testkeys.DPoPProofOptions{Method: "GET", URL: "https://x"}); !errors.Is(err, testkeys.ErrInvalidKey) {
 		t.Fatalf("zero pair: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // authzBase is the public base URL of the MCP server behind the gateway in
@@ -26,7 +27,7 @@ func startAuthz(t *testing.T, vars map[string]string) *testServer {
 }
 
 // mintAuthz mints a token for the resource authzBase/mcp.
-func mintAuthz(t *testing.T, kp testkeys.KeyPair, o testkeys.TokenOptions) string {
+func mintAuthz(t *testing.T, kp *testkeys.KeyPair, o testkeys.TokenOptions) string {
 	t.Helper()
 	if o.Audience == nil {
 		o.Audience = []string{authzBase + mcpPath}
@@ -39,7 +40,7 @@ func mintAuthz(t *testing.T, kp testkeys.KeyPair, o testkeys.TokenOptions) strin
 const wantMetadata = `resource_metadata="` + authzBase + `/.well-known/oauth-protected-resource/mcp"`
 
 func TestAuthzApprovesWithEveryIdentityHeader(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	ts := startAuthz(t, pemVars(kp, envScopes, "mcp:tools"))
 	tok := mintAuthz(t, kp, testkeys.TokenOptions{
 		Subject:          "alice",
@@ -103,7 +104,7 @@ func TestAuthzApprovesWithEveryIdentityHeader(t *testing.T) {
 }
 
 func TestAuthzRefusalsAreTheMiddlewares(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	ts := startAuthz(t, pemVars(kp, envScopes, "mcp:tools"))
 	other, err := testkeys.GenerateRSAKeyPair()
 	if err != nil {
@@ -147,8 +148,8 @@ func TestAuthzRefusalsAreTheMiddlewares(t *testing.T) {
 }
 
 func TestAuthzJWKSOutageIs503(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
-	jwks := testkeys.NewJWKSServer(t, kp)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	jwks := testkeystest.NewJWKSServer(t, kp)
 	jwks.SetDown(true)
 	ts := startAuthz(t, jwksVars(jwks, envJWKSRateLimit, "20ms", envJWKSTimeout, "2s"))
 	resp, body := do(t, http.MethodGet, ts.url+"/check", mintAuthz(t, kp, testkeys.TokenOptions{}), "")
@@ -159,7 +160,7 @@ func TestAuthzJWKSOutageIs503(t *testing.T) {
 }
 
 func TestAuthzOriginalRequest(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	tok := mintAuthz(t, kp, testkeys.TokenOptions{})
 	trusting := startAuthz(t, pemVars(kp))                                                      // default: loopback
 	distrusting := startAuthz(t, pemVars(kp, envTrustedProxies, "192.0.2.0/24, 2001:db8::/32")) // the test client is not a gateway
@@ -231,7 +232,7 @@ func TestOriginalRequestStripsForwardedHeaders(t *testing.T) {
 }
 
 func TestAuthzServesHealthAndMetadata(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	ts := startAuthz(t, pemVars(kp))
 	if resp, body := do(t, http.MethodGet, ts.url+healthPath, "", ""); resp.StatusCode != 200 || body != "ok\n" {
 		t.Errorf("healthz: %d %q", resp.StatusCode, body)
@@ -250,7 +251,7 @@ func TestAuthzServesHealthAndMetadata(t *testing.T) {
 }
 
 func TestAuthzConfig(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "rules.json")
 	scopesOnly := filepath.Join(dir, "implies.json")
