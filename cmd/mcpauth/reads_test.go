@@ -69,6 +69,17 @@ func expectServerClosed(t *testing.T, br *bufio.Reader) {
 	}
 }
 
+// startPEMServer starts serve, or proxy in front of up, verifying with
+// kp's PEM public key.
+func startPEMServer(t *testing.T, command string, kp *testkeys.KeyPair, up *fakeUpstream, adjust ...func(*serverConfig)) *testServer {
+	t.Helper()
+	vars := pemVars(kp)
+	if command == "proxy" {
+		vars[envUpstream] = up.srv.URL + "/up/mcp"
+	}
+	return startServer(t, command, vars, adjust...)
+}
+
 // TestSlowBodyAnsweredAtOnce: a request that announces a body and never
 // sends it gets its answer at once (a rejection, a redirect, a 404 or 405,
 // or the health check) and the server closes the connection, for serve and
@@ -78,11 +89,7 @@ func TestSlowBodyAnsweredAtOnce(t *testing.T) {
 	up := newFakeUpstream(t)
 	for _, command := range []string{"serve", "proxy"} {
 		t.Run(command, func(t *testing.T) {
-			vars := pemVars(kp)
-			if command == "proxy" {
-				vars[envUpstream] = up.srv.URL + "/up/mcp"
-			}
-			ts := startServer(t, command, vars)
+			ts := startPEMServer(t, command, kp, up)
 			good := mintFor(t, kp, ts, testkeys.TokenOptions{})
 			expired := mintFor(t, kp, ts, testkeys.TokenOptions{ExpiresIn: -time.Hour})
 			hits := up.hits.Load()
@@ -134,11 +141,7 @@ func TestSlowBodiesDoNotStarveClients(t *testing.T) {
 	up := newFakeUpstream(t)
 	for _, command := range []string{"serve", "proxy"} {
 		t.Run(command, func(t *testing.T) {
-			vars := pemVars(kp)
-			if command == "proxy" {
-				vars[envUpstream] = up.srv.URL + "/up/mcp"
-			}
-			ts := startServer(t, command, vars)
+			ts := startPEMServer(t, command, kp, up)
 			tok := mintFor(t, kp, ts, testkeys.TokenOptions{Scopes: []string{"mcp:tools"}})
 			valid := func() {
 				t.Helper()
@@ -177,11 +180,7 @@ func TestReadTimeoutBoundsAcceptedBodies(t *testing.T) {
 	up := newFakeUpstream(t)
 	for _, command := range []string{"serve", "proxy"} {
 		t.Run(command, func(t *testing.T) {
-			vars := pemVars(kp)
-			if command == "proxy" {
-				vars[envUpstream] = up.srv.URL + "/up/mcp"
-			}
-			ts := startServer(t, command, vars, func(c *serverConfig) { c.readTimeouts.request = 300 * time.Millisecond })
+			ts := startPEMServer(t, command, kp, up, func(c *serverConfig) { c.readTimeouts.request = 300 * time.Millisecond })
 			tok := mintFor(t, kp, ts, testkeys.TokenOptions{Scopes: []string{"mcp:tools"}})
 			_, br := rawRequest(t, ts.url, "POST", mcpPath, tok, `{"jsonrpc":"2.0",`)
 			resp, err := http.ReadResponse(br, nil)
@@ -263,5 +262,31 @@ func TestReadTimeoutDefaults(t *testing.T) {
 	setReadTimeouts(&srv, readTimeouts{request: time.Second})
 	if srv.ReadHeaderTimeout != 10*time.Second || srv.ReadTimeout != time.Second || srv.IdleTimeout != 2*time.Minute {
 		t.Errorf("timeouts: header %v, request %v, idle %v", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout)
+	}
+}
+
+// TestSlowBodyAnsweredAtOnceByAuthz: the gateway auth service shares the
+// server lifecycle: a check that announces a body and never sends it gets
+// its 401 (or 200 for a valid token) at once, and the connection is
+// closed.
+func TestSlowBodyAnsweredAtOnceByAuthz(t *testing.T) {
+	kp := testkeystest.SharedRSAKeyPair(t)
+	ts := startAuthz(t, pemVars(kp))
+	good := mintAuthz(t, kp, testkeys.TokenOptions{})
+	for _, tt := range []struct {
+		name, token string
+		want        int
+	}{
+		{"no_token", "", http.StatusUnauthorized},
+		{"garbage_token", "not.a.jwt", http.StatusUnauthorized},
+		{"valid_token", good, http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, br := rawRequest(t, ts.url, "POST", "/check", tt.token, "")
+			if got := readAndExpectClose(t, br); got != tt.want {
+				t.Errorf("status %d, want %d", got, tt.want)
+			}
+		})
 	}
 }
