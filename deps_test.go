@@ -2,6 +2,7 @@ package mcpauth_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,51 @@ func TestThirdParty(t *testing.T) {
 		if got := thirdParty(path); got != want {
 			t.Errorf("thirdParty(%q) = %v, want %v", path, got, want)
 		}
+	}
+}
+
+// operatorModules are what only the command needs to meet operators'
+// tooling (Envoy's gRPC ext_authz, Prometheus, OpenTelemetry): no library
+// package may compile them.
+var operatorModules = []string{
+	"google.golang.org/grpc",
+	"google.golang.org/protobuf",
+	"github.com/envoyproxy/",
+	"github.com/prometheus/",
+	"go.opentelemetry.io/",
+}
+
+// TestLibraryCompilesNoOperatorModule keeps gRPC, the Envoy types,
+// Prometheus and OpenTelemetry in the command: a user importing any library
+// package (middleware, verify, jwks, ...) compiles none of them.
+func TestLibraryCompilesNoOperatorModule(t *testing.T) {
+	out, err := exec.Command("go", "list", "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list ./...: %v\n%s", err, out)
+	}
+	var library []string
+	for _, pkg := range strings.Fields(string(out)) {
+		if !strings.HasPrefix(pkg, "github.com/mcpauth/mcpauth/cmd/") {
+			library = append(library, pkg)
+		}
+	}
+	if len(library) < 10 || !slices.Contains(library, "github.com/mcpauth/mcpauth/verify") || !slices.Contains(library, "github.com/mcpauth/mcpauth/middleware") {
+		t.Fatalf("library packages %v: expected verify, middleware and more", library)
+	}
+	out, err = exec.Command("go", append([]string{"list", "-deps"}, library...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, m := range operatorModules {
+			if strings.HasPrefix(dep, m) {
+				t.Errorf("a library package compiles %s", dep)
+			}
+		}
+	}
+	// The command does compile them: the check looks at the right names.
+	out, err = exec.Command("go", "list", "-deps", "./cmd/mcpauth").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "google.golang.org/grpc\n") {
+		t.Errorf("./cmd/mcpauth does not compile google.golang.org/grpc: %v", err)
 	}
 }

@@ -23,9 +23,11 @@ type config struct {
 	logger          *slog.Logger
 	observer        func(*http.Request, Outcome)
 	corsPreflight   bool
-	policy          *policy.Policy   // nil for none
-	now             func() time.Time // for Outcome.Duration; a seam for tests
-	dpop            *dpopConfig      // nil: DPoP not configured or off
+	policy          *policy.Policy // nil for none
+	// policyFromHeaders decides with policy.CheckHeaders, body unread.
+	policyFromHeaders bool
+	now               func() time.Time // for Outcome.Duration; a seam for tests
+	dpop              *dpopConfig      // nil: DPoP not configured or off
 
 	noCredentials     *response
 	emptyToken        *response
@@ -93,6 +95,7 @@ func newConfig(v mcpauth.TokenVerifier, opts []Option) (*config, error) {
 		c.challengeScopes = union(c.scopes, sanitizeScopes(sr.RequiredScopes()))
 	}
 	c.setPolicy(o.policy)
+	c.policyFromHeaders = o.policyFromHeaders
 
 	noCreds := descNoCredentials
 	if !c.bearerAccepted() {

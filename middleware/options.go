@@ -24,18 +24,19 @@ type Option func(*options)
 
 // options holds option values as given; newConfig validates them.
 type options struct {
-	scopes           []string
-	resourceMetadata string
-	realm            string
-	logger           *slog.Logger
-	retryAfter       time.Duration
-	retryAfterSet    bool
-	observer         func(*http.Request, Outcome)
-	corsPreflight    bool
-	policy           *policy.Policy
-	dpop             *dpop.Verifier
-	dpopBase         string
-	dpopSet          bool
+	scopes            []string
+	resourceMetadata  string
+	realm             string
+	logger            *slog.Logger
+	retryAfter        time.Duration
+	retryAfterSet     bool
+	observer          func(*http.Request, Outcome)
+	corsPreflight     bool
+	policy            *policy.Policy
+	policyFromHeaders bool
+	dpop              *dpop.Verifier
+	dpopBase          string
+	dpopSet           bool
 }
 
 // WithRequiredScopes requires every one of scopes on every request behind

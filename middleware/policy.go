@@ -38,7 +38,29 @@ import (
 //
 // nil (the default) means no operation policy.
 func WithPolicy(p *policy.Policy) Option {
-	return func(o *options) { o.policy = p }
+	return func(o *options) { o.policy, o.policyFromHeaders = p, false }
+}
+
+// WithPolicyFromHeaders is [WithPolicy] for an auth service that a gateway
+// asks about requests whose body it never sees (nginx auth_request,
+// forward-auth, Envoy ext_authz): each operation is decided from the
+// Mcp-Method and Mcp-Name headers with [policy.Policy.CheckHeaders], and the
+// body, if any, is not read. Refusals are answered as by WithPolicy; a POST
+// whose operation the headers do not tell (no Mcp-Method, a protocol
+// version before 2026-07-28, no Mcp-Name for a tool, prompt or resource) is
+// refused with 400 when p has operation rules.
+//
+// WARNING: the headers are the client's word. This is sound only when the
+// MCP server that finally receives the request refuses every request whose
+// Mcp-Method or Mcp-Name disagrees with its body, as servers of MCP
+// 2026-07-28 and later must; in front of any other server a client names a
+// harmless tool in the header and calls another in the body. Wherever the
+// body can be read, use WithPolicy.
+//
+// nil (the default) means no operation policy. The last of WithPolicy and
+// WithPolicyFromHeaders wins.
+func WithPolicyFromHeaders(p *policy.Policy) Option {
+	return func(o *options) { o.policy, o.policyFromHeaders = p, p != nil }
 }
 
 // setPolicy applies the policy's scope forms to the configuration: required
@@ -103,9 +125,13 @@ func (c *config) authorize(w http.ResponseWriter, r *http.Request, d *decision, 
 }
 
 // checkPolicy reads r's body within the policy's cap, puts an identical
-// body back in r and decides.
+// body back in r and decides; with WithPolicyFromHeaders it decides from
+// the headers without reading the body.
 func (c *config) checkPolicy(r *http.Request, at *mcpauth.AccessToken) policy.Decision {
 	p := c.policy
+	if c.policyFromHeaders {
+		return p.CheckHeaders(r.Method, r.Header, at.Scopes)
+	}
 	if r.Body == nil || r.Body == http.NoBody {
 		return p.Check(nil, r.Header, at.Scopes)
 	}

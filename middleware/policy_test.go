@@ -383,3 +383,71 @@ func FuzzWithPolicy(f *testing.F) {
 		}
 	})
 }
+
+// countingBody counts the bytes read from it.
+type countingBody struct {
+	r    io.Reader
+	read int
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += n
+	return n, err
+}
+
+func (c *countingBody) Close() error { return nil }
+
+func TestWithPolicyFromHeaders(t *testing.T) {
+	p := notesPolicy(t)
+	mcp := func(method, name string) []string {
+		h := []string{policy.HeaderProtocolVersion, policy.HeaderValidationVersion, policy.HeaderMethod, method}
+		if name != "" {
+			h = append(h, policy.HeaderName, name)
+		}
+		return h
+	}
+	for _, tc := range []struct {
+		name      string
+		opts      []Option
+		token     string
+		header    []string
+		status    int
+		challenge string
+	}{
+		{"tool allowed by its header", []Option{WithPolicyFromHeaders(p)}, tok("write"), mcp("tools/call", "delete_notes"), 200, ""},
+		{"tool refused by its header", []Option{WithPolicyFromHeaders(p)}, tok("read"), mcp("tools/call", "delete_notes"), 403, `error="insufficient_scope", error_description="the access token lacks a required scope", scope="notes:write"`},
+		{"no headers", []Option{WithPolicyFromHeaders(p)}, tok("admin"), nil, 400, ""},
+		{"older protocol", []Option{WithPolicyFromHeaders(p)}, tok("admin"), []string{policy.HeaderProtocolVersion, "2025-11-25", policy.HeaderMethod, "tools/call", policy.HeaderName, "delete_notes"}, 400, ""},
+		{"WithPolicy after it reads the body", []Option{WithPolicyFromHeaders(p), WithPolicy(p)}, tok("read"), nil, 403, `error="insufficient_scope"`},
+		{"nil policy", []Option{WithPolicy(p), WithPolicyFromHeaders(nil)}, tok("none"), nil, 200, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			next := &echoBody{}
+			h := New(notesTokens, append([]Option{quiet()}, tc.opts...)...)(next)
+			body := &countingBody{r: strings.NewReader(toolCall("1", "delete_notes"))}
+			r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+			r.Body = body
+			r.Header.Set("Authorization", "Bearer "+tc.token)
+			for i := 0; i+1 < len(tc.header); i += 2 {
+				r.Header.Add(tc.header[i], tc.header[i+1])
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
+			}
+			if ch := w.Header().Get("WWW-Authenticate"); tc.challenge != "" && !strings.Contains(ch, tc.challenge) {
+				t.Errorf("WWW-Authenticate %q, want %q", ch, tc.challenge)
+			}
+			// A refusal is written before the next handler reads the
+			// body: only WithPolicy read it.
+			if readsBody := tc.name == "WithPolicy after it reads the body"; w.Code != 200 && readsBody != (body.read != 0) {
+				t.Errorf("the policy read %d bytes of the body", body.read)
+			}
+			if w.Code == 200 && string(next.body) != toolCall("1", "delete_notes") {
+				t.Errorf("next got body %q", next.body)
+			}
+		})
+	}
+}

@@ -52,5 +52,11 @@
 // resource URI, possibly as =?base64?...?=, which is decoded). The policy
 // decides on the body alone; when these headers are present they must match
 // it, or the request is refused with 400 and JSON-RPC error -32020
-// (HeaderMismatch). A header never authorizes anything by itself.
+// (HeaderMismatch). A header never authorizes anything by itself in Check.
+//
+// [Policy.CheckHeaders] is the exception, for an auth service that a
+// gateway asks without the body (mcpauth authz): it decides from Mcp-Method
+// and Mcp-Name alone, on requests of MCP-Protocol-Version 2026-07-28 or
+// later, and is sound only in front of a server that refuses a request whose
+// headers disagree with its body, as those servers must.
 package policy

@@ -99,3 +99,24 @@ func FuzzCheckHeaders(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckHeadersNoLooserThanBody checks CheckHeaders against Check: for a
+// request whose headers agree with its body (Check does not refuse them with
+// 400, as a 2026-07-28 server would not), the decision from the headers
+// alone never lets through what the body's decision refuses.
+func FuzzCheckHeadersNoLooserThanBody(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_notes"}}`), "tools/call", "delete_notes", uint8(1))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"notes://private/a"}}`), "resources/read", "notes://private/a", uint8(2))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"notes://private/a"}}`), "resources/subscribe", "", uint8(0))
+	f.Add([]byte(`[{"jsonrpc":"2.0","id":1,"method":"tools/list"}]`), "tools/list", "", uint8(3))
+	p := MustNew(notesConfig())
+	grants := [][]string{nil, {"notes:read"}, {"notes:write"}, {"notes:admin"}}
+	f.Fuzz(func(t *testing.T, b []byte, method, name string, g uint8) {
+		granted := grants[int(g)%len(grants)]
+		h := mcpHeaders(method, name)
+		byHeaders, byBody := p.CheckHeaders(http.MethodPost, h, granted), p.Check(b, h, granted)
+		if byHeaders.Allowed() && !byBody.Allowed() && byBody.Status != http.StatusBadRequest {
+			t.Fatalf("headers %q %q allowed what the body %q refuses: %+v", method, name, b, byBody)
+		}
+	})
+}

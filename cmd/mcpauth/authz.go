@@ -57,7 +57,11 @@ route those paths from the gateway to authz.
 
 A per-operation policy (MCPAUTH_POLICY_FILE) with operation rules needs the
 request body, which gateways do not send to an auth service: authz refuses
-to start with one (see the README, "Behind a gateway").
+to start with one, unless MCPAUTH_UPSTREAM_VALIDATES_MCP_HEADERS=true says
+that the MCP server refuses requests whose Mcp-Method or Mcp-Name header
+disagrees with the body (MCP 2026-07-28 servers must). Then each POST is
+decided from those headers, and one without them (or of an older protocol
+version) is refused with 400. A policy file with only implies is accepted.
 
 Stops gracefully on SIGINT or SIGTERM (exit 0); exit 2 on a configuration
 error.
@@ -111,9 +115,14 @@ type authzHandler struct {
 	check   http.Handler // middleware(approval)
 }
 
-// newAuthzHandler returns the check handler; authn is the middleware.
-func newAuthzHandler(authn func(http.Handler) http.Handler, trusted []netip.Prefix, logger *slog.Logger) *authzHandler {
-	return &authzHandler{trusted: trusted, check: authn(approval{logger: logger})}
+// newAuthzHandler returns authz's handler: HTTP checks at every path of mux
+// not taken, and Envoy's gRPC checks; authn is the middleware. stop stops
+// the gRPC service.
+func newAuthzHandler(mux *http.ServeMux, authn func(http.Handler) http.Handler, trusted []netip.Prefix, logger *slog.Logger) (h http.Handler, stop func()) {
+	check := authn(approval{logger: logger})
+	mux.Handle("/", &authzHandler{trusted: trusted, check: check})
+	g := newExtAuthzServer(check)
+	return withGRPC(g, mux), g.Stop
 }
 
 // ServeHTTP implements http.Handler.

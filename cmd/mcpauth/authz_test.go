@@ -267,6 +267,10 @@ func TestAuthzConfig(t *testing.T) {
 		{"bad trusted proxies", pemVars(kp, envBaseURL, authzBase, envTrustedProxies, "10.0.0.1/8"), envTrustedProxies + `: "10.0.0.1/8"`},
 		{"upstream", pemVars(kp, envBaseURL, authzBase, envUpstream, "http://127.0.0.1:1"), envUpstream + " is read only by mcpauth proxy"},
 		{"operation rules", pemVars(kp, envBaseURL, authzBase, envPolicyFile, rules), envPolicyFile + " has operation rules (scopes notes:admin)"},
+		{"operation rules, server does not validate", pemVars(kp, envBaseURL, authzBase, envPolicyFile, rules, envUpstreamValidatesHeaders, "false"), envPolicyFile + " has operation rules"},
+		{"operation rules, server validates", pemVars(kp, envBaseURL, authzBase, envPolicyFile, rules, envUpstreamValidatesHeaders, "true"), ""},
+		{"validation not a boolean", pemVars(kp, envBaseURL, authzBase, envPolicyFile, rules, envUpstreamValidatesHeaders, "yes please"), envUpstreamValidatesHeaders + ` "yes please" is not true or false`},
+		{"validation without rules", pemVars(kp, envBaseURL, authzBase, envPolicyFile, scopesOnly, envUpstreamValidatesHeaders, "true"), envUpstreamValidatesHeaders + "=true has no effect"},
 		{"deny unlisted", pemVars(kp, envBaseURL, authzBase, envPolicyFile, scopesOnly, envPolicyDenyUnlisted, "true"), envPolicyFile + " has operation rules"},
 		{"scope settings only", pemVars(kp, envBaseURL, authzBase, envPolicyFile, scopesOnly), ""},
 		{"ok", pemVars(kp, envBaseURL, authzBase), ""},
@@ -283,7 +287,11 @@ func TestAuthzConfig(t *testing.T) {
 			}
 		})
 	}
-	// serve still refuses the authz/proxy variable.
+	// serve still refuses the authz/proxy variables.
+	if _, err := configFromEnv("proxy", pemVars(kp, envUpstream, "http://127.0.0.1:1", envUpstreamValidatesHeaders, "true"), "", ""); err == nil ||
+		!strings.Contains(err.Error(), "read only by mcpauth authz") {
+		t.Errorf("proxy with %s: %v", envUpstreamValidatesHeaders, err)
+	}
 	if _, err := configFromEnv("serve", pemVars(kp, envTrustedProxies, "127.0.0.1"), "", ""); err == nil ||
 		!strings.Contains(err.Error(), "read only by mcpauth proxy and mcpauth authz") {
 		t.Errorf("serve with %s: %v", envTrustedProxies, err)
@@ -301,5 +309,42 @@ func TestAuthzHelp(t *testing.T) {
 		if !strings.Contains(h, want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+}
+
+func TestAuthzPolicyFromHeaders(t *testing.T) {
+	kp := testkeys.SharedRSAKeyPair(t)
+	file := filepath.Join(t.TempDir(), "policy.json")
+	os.WriteFile(file, []byte(`{"tools": {"delete_notes": ["notes:write"], "*": ["notes:read"]}, "implies": {"notes:write": ["notes:read"]}}`), 0o600)
+	ts := startAuthz(t, pemVars(kp, envPolicyFile, file, envUpstreamValidatesHeaders, "true"))
+	read := mintAuthz(t, kp, testkeys.TokenOptions{Scopes: []string{"notes:read"}})
+	write := mintAuthz(t, kp, testkeys.TokenOptions{Scopes: []string{"notes:write"}})
+	mcp := func(method, name string) []string {
+		// nginx: the check request is a GET naming the original POST.
+		return []string{"X-Original-Method", "POST", "X-Original-URI", "/mcp",
+			"MCP-Protocol-Version", "2026-07-28", "Mcp-Method", method, "Mcp-Name", name}
+	}
+	for _, tc := range []struct {
+		name   string
+		token  string
+		header []string
+		status int
+		want   string // in WWW-Authenticate or the body
+	}{
+		{"tool with its scope", write, mcp("tools/call", "delete_notes"), 200, ""},
+		{"tool through implies", write, mcp("tools/call", "search_notes"), 200, ""},
+		{"tool without its scope", read, mcp("tools/call", "delete_notes"), 403, `error="insufficient_scope", error_description="the access token lacks a required scope", scope="notes:write", ` + wantMetadata},
+		{"POST without the headers", write, []string{"X-Original-Method", "POST"}, 400, "mcp_headers_required"},
+		{"GET stream", read, []string{"X-Original-Method", "GET"}, 200, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := do(t, http.MethodGet, ts.url+"/check", tc.token, "", tc.header...)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("%d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if got := resp.Header.Get("WWW-Authenticate") + body; !strings.Contains(got, tc.want) {
+				t.Errorf("answer %q lacks %q", got, tc.want)
+			}
+		})
 	}
 }

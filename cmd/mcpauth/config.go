@@ -82,6 +82,9 @@ type serverConfig struct {
 	trustedProxies []netip.Prefix
 	logLevel       slog.Level
 	policy         *policy.Policy // MCPAUTH_POLICY_FILE; nil for none
+	// policyFromHeaders decides operations from Mcp-Method and Mcp-Name
+	// (authz with MCPAUTH_UPSTREAM_VALIDATES_MCP_HEADERS).
+	policyFromHeaders bool
 
 	logger *slog.Logger
 	stdout io.Writer // demo banner
@@ -208,7 +211,7 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	case "proxy":
 		known = append(known, envUpstream, envTrustedProxies)
 	case "authz":
-		known = append(known, envTrustedProxies)
+		known = append(known, envTrustedProxies, envUpstreamValidatesHeaders)
 	}
 	names := make([]string, 0, len(vars))
 	for k := range vars {
@@ -220,6 +223,8 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 		case strings.HasPrefix(k, verify.EnvPrefix) || strings.HasPrefix(k, envIntrospectionPrefix) || slices.Contains(known, k):
 		case k == envUpstream:
 			return nil, configErrorf("%s is read only by mcpauth proxy; unset it for mcpauth %s", k, command)
+		case k == envUpstreamValidatesHeaders:
+			return nil, configErrorf("%s is read only by mcpauth authz; unset it for mcpauth %s", k, command)
 		case k == envTrustedProxies:
 			return nil, configErrorf("%s is read only by mcpauth proxy and mcpauth authz; unset it for mcpauth %s", k, command)
 		case verify.Suggest(k, append(slices.Clone(known), verify.EnvVariables(verify.EnvPrefix)...)) != "":
@@ -388,6 +393,9 @@ func envHelp(command string) string {
 	case "authz":
 		row(envTrustedProxies, "gateways whose X-Original-*/X-Forwarded-* headers name the original")
 		row("", "request: IPs and CIDRs, comma-separated (default: "+defaultAuthzTrustedProxies+")")
+		row(envUpstreamValidatesHeaders, "true: the MCP server refuses requests whose Mcp-Method/Mcp-Name")
+		row("", "disagree with the body (MCP 2026-07-28); lets authz enforce a policy")
+		row("", "file's operation rules from those headers (default false: refused)")
 	}
 	row(envLogLevel, "debug, info (default), warn or error; logs go to stderr")
 	row(envAuthServers, "authorization servers in the metadata, comma-separated (default: the issuers)")

@@ -81,8 +81,13 @@
 // from X-Original-Method/X-Original-URI or X-Forwarded-Method/X-Forwarded-Uri
 // only when the check comes from MCPAUTH_TRUSTED_PROXIES (default loopback);
 // protocol switches, other methods and non-canonical paths are never
-// approved. MCPAUTH_JWT_BASE_URL is required; a policy file with operation
-// rules is refused, since gateways send no body to the auth service.
+// approved. MCPAUTH_JWT_BASE_URL is required. A policy file with operation
+// rules is refused, since gateways send no body to the auth service, unless
+// MCPAUTH_UPSTREAM_VALIDATES_MCP_HEADERS=true declares that the MCP server
+// refuses requests whose Mcp-Method/Mcp-Name disagree with the body: then
+// operations are decided from those headers. Envoy's gRPC ext_authz
+// (envoy.service.auth.v3.Authorization/Check) is served on the same address
+// over HTTP/2 without TLS.
 //
 // Both servers are configured from the environment alone (a flag, where
 // there is one, wins over its variable), so a container needs no arguments:

@@ -78,6 +78,11 @@ func serve(ctx context.Context, cfg *serverConfig, ready chan<- string) error {
 		// No WriteTimeout: it would cut SSE streams.
 	}
 	setReadTimeouts(srv, cfg.readTimeouts)
+	if st.h2c {
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 

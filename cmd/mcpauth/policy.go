@@ -86,12 +86,17 @@ func requiredScopesWithPolicy(p *policy.Policy, required []string) (verifier, mw
 	return nil, required
 }
 
-// policyOptions returns the middleware options of the policy.
-func policyOptions(p *policy.Policy, required []string) []middleware.Option {
+// policyOptions returns the middleware options of the policy; fromHeaders
+// decides operations from the Mcp-Method and Mcp-Name headers (authz).
+func policyOptions(p *policy.Policy, required []string, fromHeaders bool) []middleware.Option {
 	if p == nil {
 		return nil
 	}
-	return []middleware.Option{middleware.WithPolicy(p), middleware.WithRequiredScopes(required...)}
+	withPolicy := middleware.WithPolicy
+	if fromHeaders {
+		withPolicy = middleware.WithPolicyFromHeaders
+	}
+	return []middleware.Option{withPolicy(p), middleware.WithRequiredScopes(required...)}
 }
 
 // supportedScopes is scopes_supported: the required scopes (the minimal

@@ -40,6 +40,8 @@ type site struct {
 	outcomes    *outcomeCounter
 	demo        *demoInfo
 	handler     http.Handler
+	// h2c serves HTTP/2 without TLS besides HTTP/1 (authz's gRPC checks).
+	h2c bool
 }
 
 // newSite builds the verifier and the routes.
@@ -163,7 +165,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		// answers CORS preflights itself.
 		mwOpts = append(mwOpts, middleware.WithCORSPreflight())
 	}
-	authn := middleware.New(verifier, append(mwOpts, policyOptions(cfg.policy, required)...)...)
+	authn := middleware.New(verifier, append(mwOpts, policyOptions(cfg.policy, required, cfg.policyFromHeaders)...)...)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc(healthPath, health)
@@ -174,10 +176,15 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	if jwksHandler != nil {
 		mux.Handle(demoJWKSPath, jwksHandler)
 	}
+	st.handler = mux
 	switch cfg.command {
 	case "authz":
-		// Every other path is a check.
-		mux.Handle("/", newAuthzHandler(authn, cfg.trustedProxies, logger))
+		// Every other path is a check; gRPC too.
+		var stop func()
+		st.handler, stop = newAuthzHandler(mux, authn, cfg.trustedProxies, logger)
+		closeVerifier := st.closeFn
+		st.closeFn = func() { stop(); closeVerifier() }
+		st.h2c = true
 	case "proxy":
 		protected := withCORS(authn(answerPreflight(newProxy(cfg.upstream, resourcePath, cfg.trustedProxies, logger))))
 		mux.Handle(resourcePath, protected)
@@ -186,7 +193,6 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		endpoint := newMCPHandler(logger, cfg.baseURL != "" && !urlrule.IsLoopbackHost(hostnameOf(cfg.baseURL)))
 		mux.Handle(resourcePath, withCORS(authn(answerPreflight(endpoint))))
 	}
-	st.handler = mux
 	return st, nil
 }
 
