@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 // extAuthzClient dials authz's gRPC service the way Envoy does: HTTP/2
@@ -61,7 +62,7 @@ func headerOptions(opts []*corev3.HeaderValueOption) map[string]string {
 }
 
 func TestExtAuthzGRPCCheck(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	ts := startAuthz(t, pemVars(kp, envScopes, "mcp:tools"))
 	client := extAuthzClient(t, ts)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -161,8 +162,8 @@ func TestExtAuthzGRPCCheck(t *testing.T) {
 }
 
 func TestExtAuthzGRPCOutageIs503(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
-	jwks := testkeys.NewJWKSServer(t, kp)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	jwks := testkeystest.NewJWKSServer(t, kp)
 	jwks.SetDown(true)
 	ts := startAuthz(t, jwksVars(jwks, envJWKSRateLimit, "20ms", envJWKSTimeout, "2s"))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -313,7 +313,7 @@ func TestAuthzHelp(t *testing.T) {
 }
 
 func TestAuthzPolicyFromHeaders(t *testing.T) {
-	kp := testkeys.SharedRSAKeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
 	file := filepath.Join(t.TempDir(), "policy.json")
 	os.WriteFile(file, []byte(`{"tools": {"delete_notes": ["notes:write"], "*": ["notes:read"]}, "implies": {"notes:write": ["notes:read"]}}`), 0o600)
 	ts := startAuthz(t, pemVars(kp, envPolicyFile, file, envUpstreamValidatesHeaders, "true"))
