@@ -1,6 +1,6 @@
 module github.com/mcpauth/mcpauth/bench
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/auth0/go-jwt-middleware/v2 v2.3.1
@@ -15,8 +15,8 @@ require (
 	github.com/segmentio/asm v1.1.3 // indirect
 	github.com/segmentio/encoding v0.5.4 // indirect
 	golang.org/x/crypto v0.45.0 // indirect
-	golang.org/x/oauth2 v0.35.0 // indirect
-	golang.org/x/sys v0.41.0 // indirect
+	golang.org/x/oauth2 v0.36.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	gopkg.in/go-jose/go-jose.v2 v2.6.3 // indirect
 )
