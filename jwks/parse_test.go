@@ -3,6 +3,7 @@ package jwks
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
@@ -65,7 +66,7 @@ func TestParseKeySkips(t *testing.T) {
 		{"RSA missing n", rsaKey.with("n", nil), 0, "invalid key", warn},
 		{"RSA n not base64", rsaKey.with("n", "@@@"), 0, "invalid key", warn},
 		{"RSA garbage x5c", rsaKey.with("x5c", []string{"bm90IGEgY2VydGlmaWNhdGU="}), 0, "invalid key", warn},
-		{"private EC key", p256.with("d", b64(k.p256.D.Bytes())), 0, "private key material", warn},
+		{"private EC key", p256.with("d", b64(mustECBytes(t, k.p256))), 0, "private key material", warn},
 		{"private RSA key", rsaKey.with("d", b64(k.rsa1.D.Bytes())), 0, "private key material", warn},
 		{"RSA prime", rsaKey.with("p", b64(k.rsa1.Primes[0].Bytes())), 0, "private key material", warn},
 		// use and key_ops
@@ -283,4 +284,14 @@ func TestDegenerateEd25519Skipped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustECBytes returns the private scalar of k, the bytes a JWK's "d" holds.
+func mustECBytes(t *testing.T, k *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	b, err := k.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -352,7 +352,15 @@ func TestNewKeyPairRejectsBadKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mismatchedEC := &ecdsa.PrivateKey{PublicKey: other.PublicKey, D: ecKey.D}
+	ecScalar, err := ecKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mismatchedEC, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), ecScalar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mismatchedEC.PublicKey = other.PublicKey
 	edKey := testkeystest.SharedEd25519KeyPair(t).Private().(ed25519.PrivateKey)
 	mismatchedEd := append(ed25519.PrivateKey(nil), edKey...)
 	mismatchedEd[40] ^= 1
