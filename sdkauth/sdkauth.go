@@ -3,6 +3,7 @@ package sdkauth
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -74,7 +75,10 @@ func ProtectChecked(v mcpauth.TokenVerifier, opts ...middleware.Option) (func(ht
 // It uses go-sdk's auth.RequireBearerToken as the carrier, because the SDK
 // offers no other way to set its context value; the verifier given to it only
 // reads the already-verified AccessToken, so every rejection is answered by
-// mcpauth's middleware before this point.
+// mcpauth's middleware before this point. The carrier reads only the Bearer
+// scheme: a request the middleware accepted with another scheme (DPoP, see
+// middleware.WithDPoP) reaches it as a copy whose Authorization header says
+// Bearer.
 func Bridge(next http.Handler) http.Handler {
 	carrier := auth.RequireBearerToken(fromContext, &auth.RequireBearerTokenOptions{
 		// The token was fully verified (including exp with mcpauth's leeway,
@@ -86,6 +90,10 @@ func Bridge(next http.Handler) http.Handler {
 		if _, ok := middleware.AccessTokenFrom(r.Context()); !ok {
 			http.Error(w, `{"error":"server_error","error_description":"authentication is not configured for this route"}`, http.StatusInternalServerError)
 			return
+		}
+		if scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && !strings.EqualFold(scheme, "Bearer") {
+			r = r.Clone(r.Context())
+			r.Header.Set("Authorization", "Bearer "+strings.TrimSpace(token))
 		}
 		carrier.ServeHTTP(w, r)
 	})

@@ -3,6 +3,7 @@ package sdkauth
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,8 +14,11 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/dpop"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/static"
+	"github.com/mcpauth/mcpauth/testkeys"
+	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
 
 func TestTokenInfo(t *testing.T) {
@@ -137,3 +141,59 @@ type sdkError string
 func (e sdkError) Error() string { return string(e) }
 
 const errNoToken = sdkError("no access token")
+
+// boundVerifier accepts one token, DPoP-bound to jkt.
+type boundVerifier struct{ token, jkt string }
+
+func (v boundVerifier) VerifyToken(_ context.Context, token string) (*mcpauth.AccessToken, error) {
+	if token != v.token {
+		return nil, mcpauth.ErrInvalidToken
+	}
+	return &mcpauth.AccessToken{ClientID: "client-1", Claims: map[string]any{"cnf": map[string]any{"jkt": v.jkt}}}, nil
+}
+
+// TestToolHandlerSeesDPoPToken: a request the middleware accepted with the
+// DPoP scheme reaches the go-sdk tool handler (whose carrier reads only
+// Bearer) with its AccessToken and thumbprint.
+func TestToolHandlerSeesDPoPToken(t *testing.T) {
+	key := testkeystest.SharedECKeyPair(t)
+	dv, err := dpop.NewVerifier(dpop.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "1"}, nil)
+	type out struct {
+		JKT string `json:"jkt"`
+	}
+	mcp.AddTool(server, &mcp.Tool{Name: "whoami"}, func(ctx context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, out, error) {
+		at, ok := AccessTokenFrom(req.Extra.TokenInfo)
+		if !ok {
+			return nil, out{}, errNoToken
+		}
+		return nil, out{at.DPoPThumbprint}, nil
+	})
+	handler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true})
+	var protected http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { protected.ServeHTTP(w, r) }))
+	defer srv.Close()
+	protected = Protect(boundVerifier{"bound-token", key.KeyID()}, middleware.WithDPoP(dv, srv.URL))(handler)
+
+	proof, err := testkeys.CreateDPoPProof(key, testkeys.DPoPProofOptions{Method: "POST", URL: srv.URL + "/mcp", AccessToken: "bound-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "DPoP bound-token")
+	req.Header.Set("DPoP", proof)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `\"jkt\":\"`+key.KeyID()+`\"`) {
+		t.Fatalf("DPoP request: %d %s", resp.StatusCode, body)
+	}
+}

@@ -91,7 +91,7 @@ const defaultAuthzTrustedProxies = "127.0.0.0/8, ::1"
 
 // identityHeaderNames are the identity headers in the order they are
 // documented; authz sets every one of them on a 2xx answer.
-var identityHeaderNames = []string{headerClientID, headerSubject, headerScopes, headerIssuer, headerExpiresAt}
+var identityHeaderNames = []string{headerClientID, headerSubject, headerScopes, headerIssuer, headerExpiresAt, headerDPoPJKT}
 
 // envoyHeadersToRemove is the response header of Envoy's HTTP ext_authz
 // that lists request headers to remove before forwarding.
@@ -267,12 +267,13 @@ func (a approval) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // headersToRemove lists, in lower case, the request headers a gateway must
-// remove before forwarding: Authorization (never passed on), the client's
+// remove before forwarding: Authorization and DPoP (never passed on: a
+// proof is for one hop, RFC 9449), the client's
 // X-MCPAuth-* headers that the answer does not set (other names, other
 // spellings), and the identity headers whose value is empty (a gateway may
 // drop an empty header rather than overwrite the client's).
 func headersToRemove(in http.Header, set map[string]string) []string {
-	out := []string{"authorization"}
+	out := []string{"authorization", "dpop"}
 	for k := range in {
 		if isIdentityHeader(k) && !slices.ContainsFunc(identityHeaderNames, func(n string) bool { return strings.EqualFold(n, k) }) {
 			out = append(out, strings.ToLower(k))
@@ -283,6 +284,6 @@ func headersToRemove(in http.Header, set map[string]string) []string {
 			out = append(out, strings.ToLower(n))
 		}
 	}
-	slices.Sort(out[1:])
+	slices.Sort(out[2:])
 	return slices.Compact(out)
 }

@@ -141,8 +141,14 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
-// deniedHeaders are the headers of a refusal passed to the client.
-var deniedHeaders = []string{"WWW-Authenticate", "Retry-After", "Allow", "Content-Type", "Cache-Control", "X-Content-Type-Options"}
+// deniedHeaders are the headers of a refusal passed to the client: every
+// value (the Bearer and the DPoP challenges are two WWW-Authenticate
+// headers).
+var deniedHeaders = []string{"WWW-Authenticate", "DPoP-Nonce", "Retry-After", "Allow", "Content-Type", "Cache-Control", "X-Content-Type-Options"}
+
+// headerDPoPNonce is the server nonce of RFC 9449 §8, sent to the client on
+// refusals and, to rotate it, on approved requests' responses.
+const headerDPoPNonce = "DPoP-Nonce"
 
 // checkResponse turns the recorded answer into a CheckResponse. r is the
 // request checked (nil when it could not be built).
@@ -173,6 +179,12 @@ func (r *recorder) checkResponse(req *http.Request) *authv3.CheckResponse {
 			in = req.Header
 		}
 		ok.HeadersToRemove = headersToRemove(in, set)
+		if n := r.header.Get(headerDPoPNonce); n != "" {
+			ok.ResponseHeadersToAdd = append(ok.ResponseHeadersToAdd, &corev3.HeaderValueOption{
+				Header:       &corev3.HeaderValue{Key: strings.ToLower(headerDPoPNonce), Value: n},
+				AppendAction: corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD,
+			})
+		}
 		return &authv3.CheckResponse{
 			Status:       &rpcstatus.Status{Code: int32(codes.OK)},
 			HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: ok},
@@ -183,10 +195,14 @@ func (r *recorder) checkResponse(req *http.Request) *authv3.CheckResponse {
 		Body:   r.body.String(),
 	}
 	for _, name := range deniedHeaders {
-		if v := r.header.Get(name); v != "" {
+		for i, v := range r.header.Values(name) {
+			action := corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD
+			if i > 0 {
+				action = corev3.HeaderValueOption_APPEND_IF_EXISTS_OR_ADD
+			}
 			denied.Headers = append(denied.Headers, &corev3.HeaderValueOption{
 				Header:       &corev3.HeaderValue{Key: strings.ToLower(name), Value: v},
-				AppendAction: corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD,
+				AppendAction: action,
 			})
 		}
 	}

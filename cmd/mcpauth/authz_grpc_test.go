@@ -50,13 +50,20 @@ func checkRequest(method, path string, raw bool, headers ...string) *authv3.Chec
 	return &authv3.CheckRequest{Attributes: &authv3.AttributeContext{Request: &authv3.AttributeContext_Request{Http: h}}}
 }
 
+// headerOptions maps each header to its first value; a first value that is
+// appended rather than set gets " (appended)". Later values are joined
+// with " | ", each with its own marker.
 func headerOptions(opts []*corev3.HeaderValueOption) map[string]string {
 	m := map[string]string{}
 	for _, o := range opts {
-		m[o.GetHeader().GetKey()] = o.GetHeader().GetValue()
+		v := o.GetHeader().GetValue()
 		if o.GetAppendAction() != corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD {
-			m[o.GetHeader().GetKey()] += " (appended)"
+			v += " (appended)"
 		}
+		if old, ok := m[o.GetHeader().GetKey()]; ok {
+			v = old + " | " + v
+		}
+		m[o.GetHeader().GetKey()] = v
 	}
 	return m
 }
@@ -105,7 +112,7 @@ func TestExtAuthzGRPCCheck(t *testing.T) {
 		if len(got["x-mcpauth-expires-at"]) < 10 {
 			t.Errorf("raw=%v: x-mcpauth-expires-at = %q", raw, got["x-mcpauth-expires-at"])
 		}
-		if rm := ok.GetHeadersToRemove(); !slices.Equal(rm, []string{"authorization", "x-mcpauth-role"}) {
+		if rm := ok.GetHeadersToRemove(); !slices.Equal(rm, []string{"authorization", "dpop", "x-mcpauth-dpop-jkt", "x-mcpauth-role"}) {
 			t.Errorf("raw=%v: headers to remove %q", raw, rm)
 		}
 	}

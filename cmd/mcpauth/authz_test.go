@@ -71,7 +71,7 @@ func TestAuthzApprovesWithEveryIdentityHeader(t *testing.T) {
 		if exp := resp.Header.Get(headerExpiresAt); len(exp) < 10 {
 			t.Errorf("%s: %s = %q", path, headerExpiresAt, exp)
 		}
-		if got := resp.Header.Get(envoyHeadersToRemove); got != "authorization, x-mcpauth-role, x_mcpauth_scopes" {
+		if got := resp.Header.Get(envoyHeadersToRemove); got != "authorization, dpop, x-mcpauth-dpop-jkt, x-mcpauth-role, x_mcpauth_scopes" {
 			t.Errorf("%s: %s = %q", path, envoyHeadersToRemove, got)
 		}
 		if resp.Header.Get("Cache-Control") != "no-store" {

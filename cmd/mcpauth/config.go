@@ -85,6 +85,8 @@ type serverConfig struct {
 	// policyFromHeaders decides operations from Mcp-Method and Mcp-Name
 	// (authz with MCPAUTH_UPSTREAM_VALIDATES_MCP_HEADERS).
 	policyFromHeaders bool
+	// dpop is the DPoP configuration (MCPAUTH_DPOP*).
+	dpop *dpopSettings
 
 	logger *slog.Logger
 	stdout io.Writer // demo banner
@@ -206,7 +208,7 @@ func withFastMCPSettings(vars, fast map[string]string) (map[string]string, error
 // values (empty when not given, so that the variable applies). logger and
 // stdout are left for the caller.
 func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFlag string) (*serverConfig, error) {
-	known := append([]string{envAddr, envStaticTokens, envAuthServers, envLogLevel}, policyVars...)
+	known := append(append([]string{envAddr, envStaticTokens, envAuthServers, envLogLevel}, policyVars...), dpopVars...)
 	switch command {
 	case "proxy":
 		known = append(known, envUpstream, envTrustedProxies)
@@ -251,6 +253,9 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 		return nil, err
 	}
 	if cfg.introspection, err = introspectionFromEnv(vars); err != nil {
+		return nil, err
+	}
+	if cfg.dpop, err = dpopFromEnv(get); err != nil {
 		return nil, err
 	}
 
@@ -402,6 +407,7 @@ func envHelp(command string) string {
 	row(envStaticTokens, "JSON file of static tokens {token: {client_id, scopes, expires_at, sub}};")
 	row("", "development only; excludes the JWT key, issuer and audience settings")
 	policyHelp(row)
+	dpopHelp(row)
 	// What serve and proxy do when a setting is unset, where it differs
 	// from the library's default.
 	serverDefault := map[string]string{

@@ -136,10 +136,20 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		scopes = append(sr.RequiredScopes(), required...)
 	}
 	scopes = supportedScopes(cfg.policy, scopes)
+	dv, closeDPoP, err := newDPoPVerifier(ctx, cfg, st.resource, logger)
+	if err != nil {
+		st.closeFn()
+		return nil, err
+	}
+	closeVerifiers := st.closeFn
+	st.closeFn = func() { closeVerifiers(); closeDPoP() }
 	res, err := resource.New(resource.Config{
 		URL:                  st.resource,
 		AuthorizationServers: authServers,
 		Scopes:               scopes,
+		// Proofs name the resource's public URL (BASE_URL, or the
+		// listen address): never a Host or X-Forwarded-* header.
+		DPoP: dv,
 	})
 	if err != nil {
 		st.closeFn()
