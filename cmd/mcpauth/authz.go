@@ -77,8 +77,15 @@ place of any the client sent):
   X-MCPAuth-Scopes       the granted scopes, space-separated, or empty
   X-MCPAuth-Issuer       the iss claim, or empty
   X-MCPAuth-Expires-At   expiry in Unix seconds, or empty
-  X-Envoy-Auth-Headers-To-Remove  authorization and the client's other
+  X-MCPAuth-DPoP-JKT     the thumbprint of the key a DPoP-bound token was
+                         proven with, or empty
+  X-Envoy-Auth-Headers-To-Remove  authorization, dpop and the client's other
                          X-MCPAuth-* names, for Envoy's HTTP ext_authz
+A DPoP proof (MCPAUTH_DPOP) names the original method and the original path
+under MCPAUTH_JWT_BASE_URL's scheme and host. The gateway must send the
+DPoP header to the check (Envoy HTTP ext_authz: allowed_headers) and return
+WWW-Authenticate (both challenges) and DPoP-Nonce to the client (nginx:
+auth_request_set and add_header; see the README).
 A token whose values cannot be sent exactly is refused with 401
 invalid_token, as by mcpauth proxy.
 `

@@ -35,6 +35,11 @@ Routes (paths follow MCPAUTH_JWT_BASE_URL's path, if any):
                                               bearer_methods_supported
   GET /.well-known/jwks.json                  the demo key (demo mode only)
 
+DPoP (RFC 9449, MCPAUTH_DPOP): a DPoP-bound token (cnf.jkt) is accepted only
+as "Authorization: DPoP <token>" with a "DPoP: <proof>" header whose htu is
+the public URL (MCPAUTH_JWT_BASE_URL, or http:// + the listen address) and
+path, never one taken from Host or X-Forwarded-* headers.
+
 Every 401 carries WWW-Authenticate with resource_metadata; a token lacking a
 required scope gets 403 insufficient_scope; while no verification keys are
 available (JWKS not reachable yet) requests get 503 with Retry-After, and the
