@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/dpop"
 )
 
 // TestCasesAreWellFormed checks the table itself: unique names, a token
@@ -144,9 +145,58 @@ func TestSecurityChecklistNamesExistingTests(t *testing.T) {
 	addAll(tokenNames, "TestAttackTokens", "TestAttackTokensHTTP", "TestAttackTokensCLI")
 	addAll(requestNames, "TestAttackRequestsHTTP")
 	addAll(configNames, "TestAttackConfigs", "TestAttackConfigsCLI")
+	var dpopNames []string
+	for _, c := range DPoPCases(t, f) {
+		dpopNames = append(dpopNames, c.Name)
+	}
+	addAll(dpopNames, "TestAttackDPoPHTTP")
 	for _, m := range subtestRef.FindAllStringSubmatch(text, -1) {
 		if known, ok := subtests[m[1]]; ok && !known[m[2]] {
 			t.Errorf("SECURITY.md names %s/%s, which is not a case of the shared attack table", m[1], m[2])
 		}
+	}
+}
+
+// TestDPoPCasesAreWellFormed checks the DPoP section of the table: unique
+// names, every refusal naming its rule, every proof check of package dpop
+// and every mode represented, and outcomes consistent with the statuses.
+func TestDPoPCasesAreWellFormed(t *testing.T) {
+	f, _ := Cases(t)
+	cases := DPoPCases(t, f)
+	seen := map[string]bool{}
+	reasons := map[mcpauth.Reason]bool{}
+	servers := map[DPoPServer]bool{}
+	for _, c := range cases {
+		if !strings.HasPrefix(c.Name, "dpop: ") || seen[c.Name] {
+			t.Errorf("%q: duplicate name or no dpop: prefix", c.Name)
+		}
+		seen[c.Name], reasons[c.WantReason], servers[c.Server] = true, true, true
+		switch {
+		case c.WantStatus == http.StatusOK && (c.WantReason != "" || c.WantLog != "" || (c.WantBound && c.Thumbprint == "")):
+			t.Errorf("%s: accepted with a refusal's expectations", c.Name)
+		case c.WantStatus != http.StatusOK && (c.WantReason == "" || c.WantLog == "" || len(c.WantLog) > 200 || c.WantBound):
+			t.Errorf("%s: refused without the reason and log naming its rule", c.Name)
+		case c.Server.Mode == dpop.Require && c.WantStatus != http.StatusOK && c.WantBearer != NoChallenge:
+			t.Errorf("%s: a Bearer challenge where DPoP is required", c.Name)
+		}
+		if len(c.Secrets) == 0 && c.Authorization != "" {
+			t.Errorf("%s: no secrets to check for leaks", c.Name)
+		}
+	}
+	for _, r := range []mcpauth.Reason{"", dpop.ReasonMissing, dpop.ReasonMalformed, dpop.ReasonHeader, dpop.ReasonAlgorithm,
+		dpop.ReasonKey, dpop.ReasonSignature, dpop.ReasonClaims, dpop.ReasonMethod, dpop.ReasonURI, dpop.ReasonIssuedAt,
+		dpop.ReasonReplay, dpop.ReasonTokenHash, dpop.ReasonBinding, dpop.ReasonNonce, dpop.ReasonUnbound, dpop.ReasonDowngrade,
+		mcpauth.ReasonUnavailable} {
+		if !reasons[r] {
+			t.Errorf("no DPoP case with reason %q", r)
+		}
+	}
+	for _, s := range []DPoPServer{{}, {Mode: dpop.Require}, {Mode: dpop.Off}, {Nonce: true}, {StoreDown: true}} {
+		if !servers[s] {
+			t.Errorf("no DPoP case for server %s", s)
+		}
+	}
+	if len(cases) < 100 {
+		t.Errorf("only %d DPoP cases", len(cases))
 	}
 }

@@ -10,7 +10,9 @@
 // new attack added here is checked everywhere. [HTTPCases] adds requests that
 // are not about the token (several Authorization headers, a token in the query
 // string, other schemes) and [ConfigCases] the configurations that must be
-// refused at start-up (weak RSA keys, short HMAC secrets, …).
+// refused at start-up (weak RSA keys, short HMAC secrets, …). [DPoPCases]
+// is the DPoP section (RFC 9449): requests to a resource that verifies
+// proofs, each with the rule that must refuse it and both challenges.
 //
 // The package is internal and meant for tests only: it generates keys and
 // starts a loopback JWK Set server through the testing.TB it is given.

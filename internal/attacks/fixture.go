@@ -73,6 +73,10 @@ type Fixture struct {
 	AttackerEC   *testkeys.KeyPair
 	AttackerP384 *testkeys.KeyPair
 	AttackerEd   *testkeys.KeyPair
+	// DPoPKey (P-256) and DPoPEdKey (Ed25519) are the keys of a DPoP
+	// client: the tokens of [DPoPCases] are bound to them (cnf.jkt) and
+	// their proofs are signed with them.
+	DPoPKey, DPoPEdKey *testkeys.KeyPair
 
 	// JWKSServer serves the JWK Set of the JWKS variant; it is closed when
 	// the test ends.
@@ -143,6 +147,7 @@ func newFixture(tb testing.TB) *Fixture {
 		tb.Fatalf("generating keys: %v", err)
 	}
 	f.Enc, f.EncRSA, f.AttackerRSA, f.AttackerEC, f.AttackerP384, f.AttackerEd = k.enc, k.encRSA, k.attackerRSA, k.attackerEC, k.attackerP384, k.attackerEd
+	f.DPoPKey, f.DPoPEdKey = k.dpop, k.dpopEd
 
 	enc, encRSA := f.Enc.JWK(), f.EncRSA.JWK()
 	enc.Use, encRSA.Use = "enc", "enc"
@@ -173,17 +178,20 @@ type keySet struct {
 	enc, attackerEC, attackerP384 *testkeys.KeyPair
 	encRSA, attackerRSA           *testkeys.KeyPair
 	attackerEd                    *testkeys.KeyPair
+	dpop, dpopEd                  *testkeys.KeyPair
 }
 
 // generatedKeys returns the process's key set, generating it on first use.
 var generatedKeys = sync.OnceValues(func() (keySet, error) {
 	var k keySet
-	var errs [6]error
+	var errs [8]error
 	k.enc, errs[0] = testkeys.GenerateECKeyPair()
 	k.encRSA, errs[1] = testkeys.GenerateRSAKeyPair()
 	k.attackerRSA, errs[2] = testkeys.GenerateRSAKeyPair()
 	k.attackerEC, errs[3] = testkeys.GenerateECKeyPair()
 	k.attackerEd, errs[4] = testkeys.GenerateEd25519KeyPair()
+	k.dpop, errs[6] = testkeys.GenerateECKeyPair()
+	k.dpopEd, errs[7] = testkeys.GenerateEd25519KeyPair()
 	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	if err != nil {
 		return k, err
