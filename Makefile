@@ -72,8 +72,12 @@ bench:
 	done
 	cd bench && $(GO) run ./cmd/report -in bench.out -out RESULTS.md -gomod go.mod -cmd "make bench"
 
-## bench-load: wrk against `mcpauth serve` on loopback (installs wrk if
-## missing; not run by CI).
+## bench-load: mcpauth proxy side by side with oauth2-proxy v7 (built once
+## from the Go module proxy), a plain httputil.ReverseProxy and nginx
+## (auth_request to mcpauth authz, and without auth), under wrk on loopback;
+## interleaved rounds, medians, the issue's ratios; writes the load section
+## of bench/RESULTS.md (kept by make bench). Needs wrk and nginx; not run by
+## CI. Settings: see bench/load.sh (ROUNDS, DURATION, CONNECTIONS, NOISE).
 bench-load:
 	bash bench/load.sh
 

@@ -77,16 +77,15 @@ func runProxy(args []string, e env) int { return runServer("proxy", args, e) }
 // middleware. mount is the public MCP path, mapped to upstream's path.
 // trusted lists the gateways whose forwarding headers are kept.
 func newProxy(upstream *url.URL, mount string, trusted []netip.Prefix, logger *slog.Logger) *proxy {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	// Pass the upstream's bytes through as they come: transparent
-	// decompression would buffer SSE events.
-	transport.DisableCompression = true
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			rewrite(pr, upstream, mount, trusted)
 		},
-		Transport:     transport,
-		FlushInterval: -1,
+		Transport:  newUpstreamTransport(),
+		BufferPool: newCopyBuffers(),
+		// noHijackWriter flushes every write; SSE and bodies of unknown
+		// length get their headers flushed at once by ReverseProxy.
+		FlushInterval: 0,
 		ModifyResponse: func(resp *http.Response) error {
 			// Requests that ask for a protocol switch are refused before
 			// they are forwarded; an upstream that switches anyway would
@@ -155,7 +154,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), identityKey{}, headers))
-	p.rp.ServeHTTP(noHijackWriter{w}, r)
+	p.rp.ServeHTTP(newNoHijackWriter(w), r)
 }
 
 // writeProxyError writes a JSON error answered by the proxy itself.
@@ -177,19 +176,6 @@ func writeProxyError(w http.ResponseWriter, status int, code, desc string, close
 	}{code, desc})
 	w.Write(body)
 }
-
-// noHijackWriter is the ResponseWriter the reverse proxy writes to: it can
-// flush (SSE) but not be hijacked, so that no code path can hand the
-// client's connection to the upstream as a raw tunnel.
-type noHijackWriter struct{ w http.ResponseWriter }
-
-func (n noHijackWriter) Header() http.Header         { return n.w.Header() }
-func (n noHijackWriter) Write(b []byte) (int, error) { return n.w.Write(b) }
-func (n noHijackWriter) WriteHeader(status int)      { n.w.WriteHeader(status) }
-
-// FlushError flushes buffered data to the client (http.ResponseController
-// uses it).
-func (n noHijackWriter) FlushError() error { return http.NewResponseController(n.w).Flush() }
 
 // rewrite builds the upstream request: target URL, no credentials, no
 // client-sent identity, forwarding or routing headers, the verified

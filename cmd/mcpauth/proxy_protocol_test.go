@@ -230,7 +230,7 @@ func TestProxyNeverRelaysSwitchingProtocols(t *testing.T) {
 func TestProxyResponseWriterCannotBeHijacked(t *testing.T) {
 	errs := make(chan [2]error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(noHijackWriter{w})
+		rc := http.NewResponseController(newNoHijackWriter(w))
 		_, _, hijackErr := rc.Hijack()
 		errs <- [2]error{hijackErr, rc.Flush()}
 	}))

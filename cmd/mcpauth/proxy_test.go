@@ -56,7 +56,7 @@ func newFakeUpstream(t *testing.T) *fakeUpstream {
 		}
 		if r.Method == http.MethodGet && r.URL.Path == "/up/mcp/fixed" {
 			// A body of known length written in two parts: net/http's
-			// ReverseProxy buffers these unless FlushInterval is -1.
+			// ReverseProxy buffers these unless the writer flushes.
 			w.Header().Set("Content-Type", "application/octet-stream")
 			w.Header().Set("Content-Length", "12")
 			fmt.Fprint(w, "first\n")

@@ -57,6 +57,7 @@ func main() {
 		b.WriteString(renderTargets(targets))
 		b.WriteString("```\n\n")
 		b.WriteString(legend)
+		b.WriteString(keptLoadSection(*out))
 		if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
 			fatal(err)
 		}
@@ -68,6 +69,24 @@ func main() {
 			}
 		}
 	}
+}
+
+// keptLoadSection returns the section that bench/load.sh wrote into the
+// results file at path (between its markers, inclusive, after a blank
+// line), or "" when there is none: make bench rewrites the file and keeps
+// the load table.
+func keptLoadSection(path string) string {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	s := string(old)
+	const begin, end = "<!-- load.sh: begin -->", "<!-- load.sh: end -->"
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		return ""
+	}
+	return "\n" + s[i:j+len(end)] + "\n"
 }
 
 func fatal(err error) {

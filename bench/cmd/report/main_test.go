@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 )
@@ -166,5 +167,25 @@ func TestPolicyTarget(t *testing.T) {
 		if out := renderTable(rs); !strings.Contains(out, "Policy  middleware+policy") || !strings.Contains(out, "check") {
 			t.Errorf("table lacks the policy rows:\n%s", out)
 		}
+	}
+}
+
+func TestKeptLoadSection(t *testing.T) {
+	p := t.TempDir() + "/RESULTS.md"
+	if got := keptLoadSection(p); got != "" {
+		t.Errorf("no file: %q", got)
+	}
+	sec := "<!-- load.sh: begin -->\n## Load\n\ntable\n<!-- load.sh: end -->"
+	if err := os.WriteFile(p, []byte("# Benchmark results\n\nold micro table\n\n"+sec+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := keptLoadSection(p); got != "\n"+sec+"\n" {
+		t.Errorf("kept %q, want the section", got)
+	}
+	if err := os.WriteFile(p, []byte("# Benchmark results\n\nold micro table\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := keptLoadSection(p); got != "" {
+		t.Errorf("no section: %q", got)
 	}
 }

@@ -1,0 +1,96 @@
+package main
+
+// proxy_transport.go: how "mcpauth proxy" talks to its upstream: the
+// connection pool, the copy buffers and when bytes are flushed to the
+// client. These decide the proxy's throughput more than authentication
+// does once tokens are cached (bench/load.sh measures both).
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Upstream connection pool. net/http's default keeps 2 idle connections
+// per host: a proxy with more concurrent requests than that to its single
+// upstream closes a connection after nearly every response and dials a new
+// one for the next (a TCP handshake per request, and sockets piling up in
+// TIME_WAIT). The proxy has one upstream, so the per-host limit is the
+// whole pool; idle connections beyond what the load needs are closed
+// after upstreamIdleTimeout.
+const (
+	upstreamMaxIdleConns = 1024
+	upstreamIdleTimeout  = 90 * time.Second
+)
+
+// newUpstreamTransport returns the transport to the upstream.
+func newUpstreamTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Pass the upstream's bytes through as they come: transparent
+	// decompression would buffer SSE events.
+	t.DisableCompression = true
+	t.MaxIdleConns = upstreamMaxIdleConns
+	t.MaxIdleConnsPerHost = upstreamMaxIdleConns
+	t.IdleConnTimeout = upstreamIdleTimeout
+	return t
+}
+
+// copyBufferSize is the size of the buffers that copy response bodies:
+// httputil.ReverseProxy's own size, which it would otherwise allocate (and
+// the garbage collector clear) for every response.
+const copyBufferSize = 32 << 10
+
+// copyBuffers is the proxy's httputil.BufferPool.
+type copyBuffers struct{ pool sync.Pool }
+
+func newCopyBuffers() *copyBuffers {
+	return &copyBuffers{pool: sync.Pool{New: func() any {
+		b := make([]byte, copyBufferSize)
+		return &b
+	}}}
+}
+
+// Get implements httputil.BufferPool.
+func (c *copyBuffers) Get() []byte { return *c.pool.Get().(*[]byte) }
+
+// Put implements httputil.BufferPool. Buffers of another size are dropped.
+func (c *copyBuffers) Put(b []byte) {
+	if cap(b) != copyBufferSize {
+		return
+	}
+	b = b[:copyBufferSize]
+	c.pool.Put(&b)
+}
+
+// noHijackWriter is the ResponseWriter the reverse proxy writes to: it
+// can flush but not be hijacked, so that no code path can hand the
+// client's connection to the upstream as a raw tunnel; and it flushes
+// every write at once, so that a body reaches the client as the upstream
+// sends it, whatever its length. (httputil.ReverseProxy flushes SSE and
+// bodies of unknown length itself, headers first; with FlushInterval -1 it
+// would do that for every response, writing the headers of a one-part JSON
+// answer in a write of their own, from a timer goroutine.)
+type noHijackWriter struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func newNoHijackWriter(w http.ResponseWriter) noHijackWriter {
+	return noHijackWriter{w: w, rc: http.NewResponseController(w)}
+}
+
+func (n noHijackWriter) Header() http.Header    { return n.w.Header() }
+func (n noHijackWriter) WriteHeader(status int) { n.w.WriteHeader(status) }
+
+// Write writes b to the client and flushes it.
+func (n noHijackWriter) Write(b []byte) (int, error) {
+	c, err := n.w.Write(b)
+	if err != nil {
+		return c, err
+	}
+	return c, n.rc.Flush()
+}
+
+// FlushError flushes buffered data to the client (http.ResponseController
+// uses it).
+func (n noHijackWriter) FlushError() error { return n.rc.Flush() }
