@@ -195,3 +195,23 @@ func TestCachedTokenStillChecksScopes(t *testing.T) {
 		}
 	}
 }
+
+func TestCacheStats(t *testing.T) {
+	s := newAuthServer(t, answerWith(activeAnswer()))
+	if _, ok := newVerifier(t, testConfig(s), nil).CacheStats(); ok {
+		t.Error("CacheStats reports a cache on a verifier without one")
+	}
+	v, s, _ := cached(t, func(c *Config) { c.CacheSize = 3 })
+	for i := range 5 {
+		if _, err := verifyN(t, v, s, fmt.Sprintf("tok-%d", i), int64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := verifyN(t, v, s, "tok-4", 5); err != nil {
+		t.Fatal(err)
+	}
+	st, ok := v.CacheStats()
+	if want := (mcpauth.CacheStats{Hits: 1, Misses: 5, Evictions: 2, Entries: 3, Capacity: 3}); !ok || st != want {
+		t.Fatalf("CacheStats() = %+v, %v; want %+v", st, ok, want)
+	}
+}

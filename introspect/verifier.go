@@ -158,3 +158,14 @@ func (v *Verifier) introspect(ctx context.Context, token string, key *tokencache
 	}
 	return result{at: at, err: err}
 }
+
+// CacheStats returns the counters and size of the cache, and false when the
+// cache is off (Config.CacheSize is 0). Accepted and refused answers share
+// the cache and the counters. It is meant for monitoring: a metrics
+// collector can call it on every scrape.
+func (v *Verifier) CacheStats() (mcpauth.CacheStats, bool) {
+	if v.cache == nil {
+		return mcpauth.CacheStats{}, false
+	}
+	return v.cache.Stats(), true
+}

@@ -72,6 +72,7 @@ type Options struct {
 type config struct {
 	uri         string // JWK Set URL as given, validated; "" until discovered
 	redacted    string // for logs and errors: password replaced
+	source      string // Stats.Source: the URL or issuer given, redacted; never changes
 	issuer      string // set for NewFromIssuer: discover uri from its metadata
 	insecure    bool   // Options.InsecureAllowHTTPJWKS
 	client      *http.Client
@@ -112,6 +113,7 @@ func newConfig(uri string, opts Options) (*config, error) {
 	}
 	c.uri = u.String()
 	c.redacted = u.Redacted()
+	c.source = c.redacted
 	c.insecureURL = u.Scheme == "http" && !urlrule.IsLoopbackHost(u.Hostname())
 
 	for _, d := range []struct {

@@ -3,6 +3,7 @@ package jwks
 import (
 	"context"
 	"crypto"
+	"errors"
 	"fmt"
 	"time"
 
@@ -119,9 +120,13 @@ func (s *Set) run(c *call) {
 	defer s.fetches.Done()
 	snap, err := s.fetch()
 	s.mu.Lock()
-	if err == nil {
+	switch {
+	case err == nil:
 		s.snap.Store(snap)
 		s.readyOnce.Do(func() { close(s.ready) })
+		s.fetchesOK.Add(1)
+	case !errors.Is(err, ErrClosed):
+		s.fetchesFailed.Add(1)
 	}
 	s.lastErr = err
 	c.err = err

@@ -30,6 +30,9 @@ type Set struct {
 	loopDone    chan struct{}
 	closeOnce   sync.Once
 
+	fetchesOK     atomic.Uint64 // completed fetches that stored a key set
+	fetchesFailed atomic.Uint64 // completed fetches that failed (not counting Close)
+
 	hooks hooks
 }
 

@@ -19,6 +19,7 @@ type decision struct {
 	preflight bool
 	reason    mcpauth.Reason
 	clientID  string
+	scopes    []string   // the token's granted scopes, when clientID is known
 	level     slog.Level // log level of a rejection
 	err       error      // verifier error, for the log only; redacted
 }
@@ -66,9 +67,9 @@ func decide(r *http.Request, v mcpauth.TokenVerifier, c *config) decision {
 	}
 	at = c.effective(at)
 	if !c.grants(at, c.scopes) {
-		return decision{resp: c.insufficientScope, reason: mcpauth.ReasonInsufficientScope, clientID: at.ClientID, level: slog.LevelInfo}
+		return decision{resp: c.insufficientScope, reason: mcpauth.ReasonInsufficientScope, clientID: at.ClientID, scopes: at.Scopes, level: slog.LevelInfo}
 	}
-	return decision{token: at, clientID: at.ClientID}
+	return decision{token: at, clientID: at.ClientID, scopes: at.Scopes}
 }
 
 // verifierError maps a verifier error to a decision, failing closed.

@@ -106,20 +106,20 @@ func (c *config) checkDPoP(r *http.Request, scheme authScheme, token string, at 
 	d := c.dpop
 	jkt, err := dpop.Confirmation(at)
 	if err != nil {
-		return nil, &decision{resp: c.invalidToken, reason: mcpauth.ReasonOf(err), clientID: at.ClientID, level: slog.LevelInfo, err: err}
+		return nil, &decision{resp: c.invalidToken, reason: mcpauth.ReasonOf(err), clientID: at.ClientID, scopes: at.Scopes, level: slog.LevelInfo, err: err}
 	}
 	if scheme == schemeBearer {
 		if jkt != "" {
-			return nil, &decision{resp: d.downgrade, reason: dpop.ReasonDowngrade, clientID: at.ClientID, level: slog.LevelInfo}
+			return nil, &decision{resp: d.downgrade, reason: dpop.ReasonDowngrade, clientID: at.ClientID, scopes: at.Scopes, level: slog.LevelInfo}
 		}
 		return at, nil
 	}
 	if jkt == "" {
-		return nil, &decision{resp: d.unbound, reason: dpop.ReasonUnbound, clientID: at.ClientID, level: slog.LevelInfo}
+		return nil, &decision{resp: d.unbound, reason: dpop.ReasonUnbound, clientID: at.ClientID, scopes: at.Scopes, level: slog.LevelInfo}
 	}
 	uri, err := dpop.RequestURI(d.base, r)
 	if err != nil {
-		return nil, &decision{resp: d.invalidProof, reason: dpop.ReasonURI, clientID: at.ClientID, level: slog.LevelInfo, err: err}
+		return nil, &decision{resp: d.invalidProof, reason: dpop.ReasonURI, clientID: at.ClientID, scopes: at.Scopes, level: slog.LevelInfo, err: err}
 	}
 	proof, err := d.v.Verify(r.Context(), dpop.Request{
 		Method:      r.Method,
@@ -129,7 +129,7 @@ func (c *config) checkDPoP(r *http.Request, scheme authScheme, token string, at 
 		Thumbprint:  jkt,
 	})
 	if err != nil {
-		dec := &decision{reason: mcpauth.ReasonOf(err), clientID: at.ClientID, level: slog.LevelInfo, err: redactedError{err, token}}
+		dec := &decision{reason: mcpauth.ReasonOf(err), clientID: at.ClientID, scopes: at.Scopes, level: slog.LevelInfo, err: redactedError{err, token}}
 		switch {
 		case errors.Is(err, dpop.ErrUseNonce):
 			dec.resp = d.useNonce

@@ -72,7 +72,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if observe {
-			c.observer(r, Outcome{Accepted: true, ClientID: d.clientID, Duration: c.now().Sub(start)})
+			c.observer(r, Outcome{Accepted: true, ClientID: d.clientID, Scopes: d.scopes, Duration: c.now().Sub(start)})
 		}
 		h.next.ServeHTTP(w, r.WithContext(withAuthInfo(r.Context(), authInfo{token: d.token, cfg: c})))
 	default:
@@ -84,7 +84,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (c *config) reject(w http.ResponseWriter, r *http.Request, d *decision, observe bool, start time.Time) {
 	var o Outcome
 	if observe {
-		o = Outcome{Status: d.resp.status, Reason: d.reason, ClientID: d.clientID, Duration: c.now().Sub(start)}
+		o = Outcome{Status: d.resp.status, Reason: d.reason, ClientID: d.clientID, Scopes: d.scopes, Duration: c.now().Sub(start)}
 	}
 	logRejection(c.logger, r, d)
 	writeResponse(w, r, d.resp)

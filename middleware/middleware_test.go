@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -369,7 +370,7 @@ func TestObserver(t *testing.T) {
 		auth string
 		want Outcome
 	}{
-		{"accepted", "Bearer " + tokGood, Outcome{Accepted: true, ClientID: "client-1", Duration: 5 * time.Millisecond}},
+		{"accepted", "Bearer " + tokGood, Outcome{Accepted: true, ClientID: "client-1", Scopes: []string{"read", "write", "admin"}, Duration: 5 * time.Millisecond}},
 		{"no credentials", "", Outcome{Status: 401, Reason: ReasonNoCredentials, Duration: 5 * time.Millisecond}},
 		{"invalid request", "Bearer", Outcome{Status: 400, Reason: ReasonInvalidRequest, Duration: 5 * time.Millisecond}},
 		{"expired", "Bearer " + tokExpired, Outcome{Status: 401, Reason: mcpauth.ReasonExpired, Duration: 5 * time.Millisecond}},
@@ -397,7 +398,7 @@ func TestObserver(t *testing.T) {
 				r.Header.Set("Authorization", tt.auth)
 			}
 			h.ServeHTTP(httptest.NewRecorder(), r)
-			if len(got) != 1 || got[0] != tt.want {
+			if len(got) != 1 || !reflect.DeepEqual(got[0], tt.want) {
 				t.Errorf("outcomes = %+v, want [%+v]", got, tt.want)
 			}
 			if gotReq != r {

@@ -124,6 +124,11 @@ type Outcome struct {
 	// ClientID is the client of an accepted token, or of a valid token
 	// refused for missing scopes; otherwise empty.
 	ClientID string
+	// Scopes are the scopes of the token whose client is ClientID (accepted,
+	// or refused after verification), as [AccessTokenFrom] gives them to
+	// the next handler (with [WithPolicy], the implied ones too); otherwise
+	// nil. The slice is shared with the access token: do not modify it.
+	Scopes []string
 	// Duration is the time taken by the decision, including the verifier but
 	// not the next handler.
 	Duration time.Duration

@@ -119,7 +119,7 @@ func (c *config) authorize(w http.ResponseWriter, r *http.Request, d *decision, 
 	default:
 		resp = &response{status: pd.Status, desc: pd.Err.Error(), body: pd.Body(nil)}
 	}
-	rd := decision{resp: resp, reason: pd.Reason, clientID: d.clientID, level: slog.LevelInfo, err: pd.Err}
+	rd := decision{resp: resp, reason: pd.Reason, clientID: d.clientID, scopes: d.scopes, level: slog.LevelInfo, err: pd.Err}
 	c.reject(w, r, &rd, observe, start)
 	return false
 }

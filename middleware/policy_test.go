@@ -169,8 +169,8 @@ func TestWithPolicy(t *testing.T) {
 				if !slices.Equal(next.scopes, tt.scopes) {
 					t.Errorf("next handler saw scopes %q, want %q", next.scopes, tt.scopes)
 				}
-				if !outcomes[0].Accepted {
-					t.Errorf("outcome %+v", outcomes[0])
+				if !outcomes[0].Accepted || !slices.Equal(outcomes[0].Scopes, next.scopes) {
+					t.Errorf("outcome %+v, want accepted with the scopes the handler saw", outcomes[0])
 				}
 				return
 			}
@@ -179,6 +179,11 @@ func TestWithPolicy(t *testing.T) {
 			}
 			if o := outcomes[0]; o.Accepted || o.Status != tt.status || o.Reason != tt.reason || o.ClientID != "client-"+strings.TrimPrefix(tt.token, tok("")) {
 				t.Errorf("outcome %+v, want status %d reason %s", o, tt.status, tt.reason)
+			}
+			for _, sc := range notesTokens[tt.token] {
+				if o := outcomes[0]; !slices.Contains(o.Scopes, sc) {
+					t.Errorf("outcome %+v lacks the token's scope %s", o, sc)
+				}
 			}
 			if !strings.Contains(logs.String(), "reason="+string(tt.reason)) {
 				t.Errorf("no log record with the reason: %s", logs)

@@ -86,6 +86,7 @@ func RequireScopesChecked(scopes ...string) (func(http.Handler) http.Handler, er
 					resp:     forbidden(c),
 					reason:   mcpauth.ReasonInsufficientScope,
 					clientID: info.token.ClientID,
+					scopes:   info.token.Scopes,
 					level:    slog.LevelInfo,
 				}
 				observe := c.observer != nil

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,7 +59,8 @@ func TestRequireScopes(t *testing.T) {
 				}
 				// One accepted outcome from New, one refusal from RequireScopes.
 				if len(outcomes) != 2 || !outcomes[0].Accepted || outcomes[1].Accepted ||
-					outcomes[1].Status != 403 || outcomes[1].Reason != mcpauth.ReasonInsufficientScope || outcomes[1].ClientID != "client-1" {
+					outcomes[1].Status != 403 || outcomes[1].Reason != mcpauth.ReasonInsufficientScope || outcomes[1].ClientID != "client-1" ||
+					!slices.Equal(outcomes[1].Scopes, []string{"read", "write", "admin"}) {
 					t.Errorf("outcomes = %+v", outcomes)
 				}
 			}

@@ -27,7 +27,9 @@ type shard[V any] struct {
 	slots []slot[V]     // fixed length: the shard's capacity
 	free  []int32       // unused slots
 	hand  int           // CLOCK hand
-	_     [64]byte      // keep shards' locks on separate cache lines
+	// Counters for Stats, updated under mu.
+	hits, misses, evictions uint64
+	_                       [64]byte // keep shards' locks on separate cache lines
 }
 
 // slot holds one entry.
@@ -82,14 +84,17 @@ func (c *Cache[V]) Get(k *Key, now time.Time) (V, bool) {
 	var zero V
 	i, ok := sh.index[*k]
 	if !ok {
+		sh.misses++
 		return zero, false
 	}
 	s := &sh.slots[i]
 	if !now.Before(s.deadline) {
 		sh.remove(i)
+		sh.misses++
 		return zero, false
 	}
 	s.ref = true
+	sh.hits++
 	return s.value, true
 }
 
@@ -129,6 +134,7 @@ func (sh *shard[V]) alloc(now time.Time) int32 {
 		}
 		delete(sh.index, s.key)
 		*s = slot[V]{}
+		sh.evictions++
 		return i
 	}
 }
@@ -151,6 +157,23 @@ func (c *Cache[V]) Len() int {
 		sh.mu.Unlock()
 	}
 	return n
+}
+
+// Stats returns the counters summed over the shards, the number of entries
+// (as Len) and the capacity.
+func (c *Cache[V]) Stats() mcpauth.CacheStats {
+	var st mcpauth.CacheStats
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		st.Hits += sh.hits
+		st.Misses += sh.misses
+		st.Evictions += sh.evictions
+		st.Entries += len(sh.index)
+		st.Capacity += len(sh.slots)
+		sh.mu.Unlock()
+	}
+	return st
 }
 
 // Capacity returns the number of slots of each shard, for tests.

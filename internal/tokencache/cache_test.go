@@ -111,3 +111,34 @@ func TestSharedCopy(t *testing.T) {
 		t.Fatalf("the copy shares state with the original: %+v", orig)
 	}
 }
+
+func TestStats(t *testing.T) {
+	c := New[int](2, time.Minute) // one shard of two slots
+	want := mcpauth.CacheStats{Capacity: 2}
+	check := func(what string) {
+		t.Helper()
+		if got := c.Stats(); got != want {
+			t.Fatalf("%s: Stats() = %+v, want %+v", what, got, want)
+		}
+	}
+	check("new")
+	c.Get(key("a"), testNow)
+	want.Misses = 1
+	check("miss")
+	c.Put(key("a"), 1, testNow, testNow.Add(time.Hour))
+	c.Put(key("b"), 2, testNow, testNow.Add(time.Second))
+	want.Entries = 2
+	check("two puts")
+	c.Get(key("a"), testNow)
+	c.Get(key("a"), testNow)
+	want.Hits = 2
+	check("hits")
+	c.Put(key("c"), 3, testNow, testNow.Add(time.Hour)) // evicts b (unused)
+	want.Evictions = 1
+	check("eviction")
+	c.Get(key("c"), testNow.Add(2*time.Minute)) // expired: dropped, a miss
+	want.Misses, want.Entries = 2, 1
+	check("expired lookup")
+	c.Put(key("a"), 4, testNow, testNow.Add(time.Hour)) // overwrite: no eviction
+	check("overwrite")
+}
