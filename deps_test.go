@@ -94,7 +94,18 @@ func TestLibraryCompilesNoOperatorModule(t *testing.T) {
 	}
 	// The command does compile them: the check looks at the right names.
 	out, err = exec.Command("go", "list", "-deps", "./cmd/mcpauth").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "google.golang.org/grpc\n") {
-		t.Errorf("./cmd/mcpauth does not compile google.golang.org/grpc: %v", err)
+	if err != nil {
+		t.Fatalf("go list -deps ./cmd/mcpauth: %v\n%s", err, out)
+	}
+	cmdDeps := strings.Fields(string(out))
+	for _, pkg := range []string{
+		"google.golang.org/grpc",
+		"github.com/prometheus/client_golang/prometheus",
+		"go.opentelemetry.io/otel/sdk/trace",
+		"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp",
+	} {
+		if !slices.Contains(cmdDeps, pkg) {
+			t.Errorf("./cmd/mcpauth does not compile %s", pkg)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/cmd/mcpauth/internal/observe"
 	"github.com/mcpauth/mcpauth/policy"
 	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/verify"
@@ -87,6 +88,11 @@ type serverConfig struct {
 	policyFromHeaders bool
 	// dpop is the DPoP configuration (MCPAUTH_DPOP*).
 	dpop *dpopSettings
+	// metricsAddr is MCPAUTH_METRICS_ADDR: the Prometheus endpoint's
+	// listen address, "" for none.
+	metricsAddr string
+	// tracing is what the OTEL_* variables say; nil means no traces.
+	tracing *observe.TracingConfig
 
 	logger *slog.Logger
 	stdout io.Writer // demo banner
@@ -96,6 +102,9 @@ type serverConfig struct {
 	now             func() time.Time
 	shutdownTimeout time.Duration
 	readTimeouts    readTimeouts
+	// metricsListening, when set, is called with the metrics URL once the
+	// metrics listener is open.
+	metricsListening func(url string)
 }
 
 // errConfig marks errors that are configuration mistakes (exit 2).
@@ -169,6 +178,13 @@ func parseServerConfig(command string, args []string, e env) (cfg *serverConfig,
 			return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": ")), true
 		}
 	}
+	otel, err := e.withPrefix(otelPrefix)
+	if err != nil {
+		return nil, e.failf(exitUsage, "%s", strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": ")), true
+	}
+	if cfg.tracing, err = observe.TracingFromEnv(otel); err != nil {
+		return nil, e.failf(exitUsage, "%v", err), true
+	}
 	cfg.logger = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	cfg.stdout = e.stdout
 	return cfg, 0, false
@@ -208,7 +224,7 @@ func withFastMCPSettings(vars, fast map[string]string) (map[string]string, error
 // values (empty when not given, so that the variable applies). logger and
 // stdout are left for the caller.
 func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFlag string) (*serverConfig, error) {
-	known := append(append([]string{envAddr, envStaticTokens, envAuthServers, envLogLevel}, policyVars...), dpopVars...)
+	known := append(append([]string{envAddr, envMetricsAddr, envStaticTokens, envAuthServers, envLogLevel}, policyVars...), dpopVars...)
 	switch command {
 	case "proxy":
 		known = append(known, envUpstream, envTrustedProxies)
@@ -269,6 +285,14 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	}
 	if err != nil {
 		return nil, err
+	}
+	if v := get(envMetricsAddr); v != "" {
+		if cfg.metricsAddr, err = checkAddr(envMetricsAddr, v); err != nil {
+			return nil, err
+		}
+		if cfg.metricsAddr == cfg.addr && !strings.HasSuffix(cfg.addr, ":0") {
+			return nil, configErrorf("%s %q is the listen address of the server; the metrics need a port of their own", envMetricsAddr, v)
+		}
 	}
 	if v := get(envLogLevel); v != "" {
 		if cfg.logLevel, err = parseLogLevel(v); err != nil {
@@ -402,6 +426,8 @@ func envHelp(command string) string {
 		row("", "disagree with the body (MCP 2026-07-28); lets authz enforce a policy")
 		row("", "file's operation rules from those headers (default false: refused)")
 	}
+	row(envMetricsAddr, "host:port of a Prometheus endpoint, GET /metrics, on a listener of its")
+	row("", "own (default: none); keep it off the public network")
 	row(envLogLevel, "debug, info (default), warn or error; logs go to stderr")
 	row(envAuthServers, "authorization servers in the metadata, comma-separated (default: the issuers)")
 	row(envStaticTokens, "JSON file of static tokens {token: {client_id, scopes, expires_at, sub}};")
@@ -423,6 +449,7 @@ func envHelp(command string) string {
 		row(v.Name, v.Help+" (default: "+def+")")
 	}
 	b.WriteString(introspectionHelp())
+	b.WriteString(tracingHelp)
 	switch command {
 	case "proxy":
 		b.WriteString(proxyHeadersHelp)

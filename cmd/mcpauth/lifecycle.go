@@ -70,6 +70,12 @@ func serve(ctx context.Context, cfg *serverConfig, ready chan<- string) error {
 		return err
 	}
 	defer st.closeFn()
+	var metrics *metricsServer
+	if st.obs.metrics != nil {
+		if metrics, err = startMetrics(cfg, st.obs.metrics, logger); err != nil {
+			return err
+		}
+	}
 
 	srv := &http.Server{
 		Handler:        boundReads(st.handler),
@@ -89,6 +95,7 @@ func serve(ctx context.Context, cfg *serverConfig, ready chan<- string) error {
 	if st.demo != nil {
 		if err := st.demo.selfCheck(ctx, st.verifier); err != nil {
 			srv.Close()
+			metrics.close()
 			if ctx.Err() != nil {
 				return nil // stopped while starting
 			}
@@ -106,9 +113,17 @@ func serve(ctx context.Context, cfg *serverConfig, ready chan<- string) error {
 		}
 	}
 
+	var merrc <-chan error
+	if metrics != nil {
+		merrc = metrics.errc
+	}
 	select {
 	case err := <-errc:
+		metrics.close()
 		return fmt.Errorf("serving: %w", err)
+	case err := <-merrc:
+		srv.Close()
+		return fmt.Errorf("serving %s: %w", envMetricsAddr, err)
 	case <-ctx.Done():
 	}
 	logger.Info("mcpauth: shutting down")
@@ -122,6 +137,8 @@ func serve(ctx context.Context, cfg *serverConfig, ready chan<- string) error {
 		logger.Warn("mcpauth: connections still open after the shutdown grace period; closing them", slog.Duration("grace", grace))
 		srv.Close()
 	}
+	// Scrapes keep working while the requests drain.
+	metrics.shutdown(sctx)
 	st.outcomes.logSummary(logger)
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/chain"
 	"github.com/mcpauth/mcpauth/internal/urlrule"
+	"github.com/mcpauth/mcpauth/introspect"
 	"github.com/mcpauth/mcpauth/metadata"
 	"github.com/mcpauth/mcpauth/middleware"
 	"github.com/mcpauth/mcpauth/resource"
@@ -38,6 +39,7 @@ type site struct {
 	verifier    mcpauth.TokenVerifier
 	closeFn     func()
 	outcomes    *outcomeCounter
+	obs         *observers // metrics and tracer, each nil when off
 	demo        *demoInfo
 	handler     http.Handler
 	// h2c serves HTTP/2 without TLS besides HTTP/1 (authz's gRPC checks).
@@ -55,6 +57,11 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	authServers := cfg.authServers
 	var jwksHandler http.Handler
 	var required []string // checked by the middleware (with a policy)
+	// The verifiers whose statistics the metrics report.
+	var (
+		jwtVerifier   *verify.JWTVerifier
+		introspection *introspect.Verifier
+	)
 	switch cfg.mode {
 	case modeStatic:
 		logger.Warn("mcpauth: using static tokens; they are for development only, use JWT verification in production",
@@ -79,7 +86,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		if err != nil {
 			return nil, err
 		}
-		st.verifier = iv
+		st.verifier, introspection = iv, iv
 		if authServers == nil {
 			authServers = []string{iv.Issuer()}
 		}
@@ -106,6 +113,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 			return nil, fmt.Errorf("%s* settings: %w", verify.EnvPrefix, err)
 		}
 		st.verifier, st.closeFn = v, func() { v.Close() }
+		jwtVerifier = v
 		if authServers == nil {
 			authServers = v.Issuers() // every provider's issuer
 		}
@@ -115,6 +123,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 				v.Close()
 				return nil, err
 			}
+			introspection = iv
 			if st.verifier, err = chainWithIntrospection(v, iv, chain.WithLogger(logger)); err != nil {
 				v.Close()
 				return nil, err
@@ -155,6 +164,17 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		st.closeFn()
 		return nil, configErrorf("protected resource metadata: %v", err)
 	}
+	if st.obs, err = newObservers(ctx, cfg, jwtVerifier, introspection); err != nil {
+		st.closeFn()
+		return nil, err
+	}
+	closeVerifier := st.closeFn
+	st.closeFn = func() {
+		closeVerifier()
+		if err := st.obs.tracer.Shutdown(); err != nil {
+			logger.Warn("mcpauth: spans not exported at shutdown", slog.String("error", err.Error()))
+		}
+	}
 	st.metadataURL = res.MetadataURL()
 	// checkBaseURL allows only path characters that need no escaping.
 	resourcePath := res.Path()
@@ -168,7 +188,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	mwOpts := []middleware.Option{
 		res.MiddlewareOption(),
 		middleware.WithLogger(logger),
-		middleware.WithObserver(st.outcomes.observe),
+		middleware.WithObserver(st.obs.observer(st.outcomes)),
 	}
 	if cfg.command != "authz" {
 		// authz never approves a request without a token: the gateway
@@ -176,6 +196,11 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		mwOpts = append(mwOpts, middleware.WithCORSPreflight())
 	}
 	authn := middleware.New(verifier, append(mwOpts, policyOptions(cfg.policy, required, cfg.policyFromHeaders)...)...)
+	if cfg.command == "authz" {
+		authn = st.obs.protect("", authn) // the path is the original request's
+	} else {
+		authn = st.obs.protect(resourcePath, authn)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc(healthPath, health)
@@ -196,7 +221,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 		st.closeFn = func() { stop(); closeVerifier() }
 		st.h2c = true
 	case "proxy":
-		protected := withCORS(authn(answerPreflight(newProxy(cfg.upstream, resourcePath, cfg.trustedProxies, logger))))
+		protected := withCORS(authn(answerPreflight(st.obs.instrument(newProxy(cfg.upstream, resourcePath, cfg.trustedProxies, logger)))))
 		mux.Handle(resourcePath, protected)
 		mux.Handle(resourcePath+"/", protected)
 	default:
