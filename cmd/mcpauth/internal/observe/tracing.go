@@ -366,7 +366,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
 
 // FlushError flushes, returning the error (http.ResponseController).
-func (w *statusWriter) FlushError() error { return http.NewResponseController(w.ResponseWriter).Flush() }
+func (w *statusWriter) FlushError() error {
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
 
 // Unwrap returns the wrapped writer (http.ResponseController).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
