@@ -44,7 +44,7 @@ type observers struct {
 func newObservers(ctx context.Context, cfg *serverConfig, jwt *verify.JWTVerifier, iv *introspect.Verifier) (*observers, error) {
 	o := &observers{}
 	if cfg.metricsAddr != "" {
-		src := observe.Sources{Now: cfg.now, Caches: map[string]func() (mcpauth.CacheStats, bool){}}
+		src := observe.Sources{Clock: cfg.now, Caches: map[string]func() (mcpauth.CacheStats, bool){}}
 		if jwt != nil {
 			src.KeySets = func() []jwks.Stats { return jwt.KeySetStats() }
 			src.Caches["jwt"] = jwt.CacheStats

@@ -42,8 +42,8 @@ type Sources struct {
 	// Caches maps a verifier name ("jwt", "introspection"), the value of
 	// the verifier label, to its CacheStats method.
 	Caches map[string]func() (mcpauth.CacheStats, bool)
-	// Now is the clock of the key sets' LastRefresh; nil means time.Now.
-	Now func() time.Time
+	// Clock is the clock of the key sets' LastRefresh; nil means time.Now.
+	Clock func() time.Time
 }
 
 // Metrics holds the collectors of one server and the registry that serves
@@ -179,8 +179,8 @@ func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	now := time.Now
-	if c.src.Now != nil {
-		now = c.src.Now
+	if c.src.Clock != nil {
+		now = c.src.Clock
 	}
 	if c.src.KeySets != nil {
 		seen := make(map[string]bool)
