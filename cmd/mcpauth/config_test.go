@@ -75,6 +75,12 @@ func TestServerConfigErrors(t *testing.T) {
 		{"trusted proxy with host bits", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=http://127.0.0.1:9000/mcp", "MCPAUTH_TRUSTED_PROXIES=10.1.2.3/8"}, "did you mean 10.0.0.0/8"},
 		{"trusted proxies empty item", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=http://127.0.0.1:9000/mcp", "MCPAUTH_TRUSTED_PROXIES=10.0.0.0/8,,192.0.2.1"}, "MCPAUTH_TRUSTED_PROXIES has an empty item"},
 		{"proxy bad upstream flag", "proxy", []string{"-upstream", "ftp://x/mcp"}, []string{key, issuer}, "-upstream"},
+		{"metrics address not host:port", "serve", nil, []string{"MCPAUTH_METRICS_ADDR=9090"}, `MCPAUTH_METRICS_ADDR "9090" is not host:port`},
+		{"traces exporter not otlp", "serve", nil, []string{"OTEL_TRACES_EXPORTER=zipkin"}, `OTEL_TRACES_EXPORTER="zipkin": mcpauth exports traces with otlp only`},
+		{"otlp http/json", "proxy", nil, []string{key, issuer, "MCPAUTH_UPSTREAM=http://127.0.0.1:9000/mcp", "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318", "OTEL_EXPORTER_OTLP_PROTOCOL=http/json"}, `OTEL_EXPORTER_OTLP_PROTOCOL="http/json"`},
+		{"otlp endpoint without scheme", "serve", nil, []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=collector:4318"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{"propagator b3", "authz", nil, []string{key, issuer, "MCPAUTH_JWT_BASE_URL=https://mcp.example.com", "OTEL_PROPAGATORS=tracecontext,b3"}, `OTEL_PROPAGATORS="tracecontext,b3": "b3" is not supported`},
+		{"sdk disabled not a boolean", "serve", nil, []string{"OTEL_SDK_DISABLED=yes"}, "OTEL_SDK_DISABLED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,7 +145,8 @@ func TestServerHelpDocumentsEveryVariable(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d", code)
 			}
-			want := append(verify.EnvVariables(verify.EnvPrefix), envAddr, envStaticTokens, envAuthServers, envLogLevel, "-addr", envPolicyFile, envPolicyDenyUnlisted, envScopePrefix)
+			want := append(verify.EnvVariables(verify.EnvPrefix), envAddr, envStaticTokens, envAuthServers, envLogLevel, "-addr", envPolicyFile, envPolicyDenyUnlisted, envScopePrefix,
+				envMetricsAddr, "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_SDK_DISABLED", "OTEL_SERVICE_NAME", "OTEL_PROPAGATORS")
 			if command == "proxy" {
 				want = append(want, envUpstream, "-upstream", headerClientID, headerSubject, headerScopes, headerIssuer, headerExpiresAt, headerDPoPJKT)
 			}
