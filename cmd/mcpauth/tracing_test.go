@@ -245,6 +245,10 @@ func testProxyTraces(t *testing.T, protocol string) {
 	if resp, _ := do(t, http.MethodPost, mcp+"/d", "", `{}`); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("D: %d", resp.StatusCode)
 	}
+	// E: a method of the client's invention does not name a span.
+	if resp, _ := do(t, "BREW", mcp+"/e", tokA, ""); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("E: %d", resp.StatusCode)
+	}
 	stop() // flushes the spans
 
 	spans, raw, services := rc.received()
@@ -319,6 +323,9 @@ func testProxyTraces(t *testing.T, protocol string) {
 				t.Errorf("%s: upstream traceparent %q, want %q", path, got, wantTP)
 			}
 		}
+	}
+	if e := byPath["/mcp/e"]; e == nil || e.server.GetName() != "_OTHER /mcp" || attrs(e.server.GetAttributes())["http.request.method"] != "_OTHER" {
+		t.Errorf("E: server span %v, want _OTHER for an unknown method", e)
 	}
 	// A continued the client's trace; B started its own.
 	if a := byPath["/mcp/a"]; a != nil && (hex.EncodeToString(a.server.GetTraceId()) != clientTraceID || hex.EncodeToString(a.server.GetParentSpanId()) != clientSpanID) {
