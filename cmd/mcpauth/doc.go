@@ -105,7 +105,12 @@
 // exit code 2 and one line naming the variable. Logs (log/slog, text, on
 // stderr) give a reason for every rejection and never contain a token; each
 // authentication outcome is counted and logged at debug, and the totals at
-// shutdown. SIGINT and SIGTERM shut down gracefully (exit 0). A request's
+// shutdown. MCPAUTH_METRICS_ADDR serves Prometheus metrics at /metrics on
+// a listener of its own (outcomes and reasons, verification latency, JWKS
+// fetches, key count and age, token cache, the proxy's upstream errors);
+// the standard OTEL_* variables turn on OpenTelemetry traces (a span per
+// authentication with outcome, reason, enduser.id and scopes, never the
+// token; the proxy sends W3C traceparent upstream). SIGINT and SIGTERM shut down gracefully (exit 0). A request's
 // head must arrive within 10 seconds and the whole request within 30 (the
 // response, an SSE stream for example, is not limited); idle connections
 // close after 2 minutes; an answer other than a success to a request whose
