@@ -2,13 +2,14 @@
 //
 // middleware.WithObserver reports the Outcome of every decision (accepted or
 // not, the machine-readable reason, the status, the time taken); this
-// example turns them into two metrics, served at /metrics:
+// example turns them into two metrics, served at /metrics, with the names
+// and labels the mcpauth command uses (MCPAUTH_METRICS_ADDR):
 //
-//	mcpauth_auth_decisions_total{accepted, reason, status}   counter
-//	mcpauth_auth_decision_duration_seconds{accepted}         histogram
+//	mcpauth_requests_total{outcome, reason}            counter
+//	mcpauth_verification_duration_seconds{outcome}     histogram
 //
-// reason and status come from small fixed sets (mcpauth.Reason values, HTTP
-// statuses), so the label cardinality is bounded; the client id is
+// outcome is accepted or rejected and reason a mcpauth.Reason value (a small
+// fixed set), so the label cardinality is bounded; the client id is
 // deliberately not a label.
 //
 // GET /api/hello needs a token with the api:read scope. The verifier is

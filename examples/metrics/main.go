@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -32,20 +31,22 @@ type authMetrics struct {
 	duration  *prometheus.HistogramVec
 }
 
-// newAuthMetrics creates the collectors and registers them with reg.
+// newAuthMetrics creates the collectors and registers them with reg. The
+// names and labels are those of the mcpauth command's /metrics, so that
+// one dashboard serves both.
 func newAuthMetrics(reg prometheus.Registerer) (*authMetrics, error) {
 	m := &authMetrics{
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "mcpauth_auth_decisions_total",
-			Help: "Authentication decisions by outcome: accepted, rejection reason and HTTP status (empty when accepted).",
-		}, []string{"accepted", "reason", "status"}),
+			Name: "mcpauth_requests_total",
+			Help: "Requests decided by the authentication middleware, by outcome (accepted, rejected) and rejection reason (empty when accepted).",
+		}, []string{"outcome", "reason"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "mcpauth_auth_decision_duration_seconds",
-			Help: "Time taken by authentication decisions, including token verification.",
+			Name: "mcpauth_verification_duration_seconds",
+			Help: "Time taken by authentication decisions, token verification included, by outcome.",
 			// Verification is CPU-bound and fast; a JWKS fetch is the slow
 			// case.
-			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5},
-		}, []string{"accepted"}),
+			Buckets: []float64{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+		}, []string{"outcome"}),
 	}
 	for _, c := range []prometheus.Collector{m.decisions, m.duration} {
 		if err := reg.Register(c); err != nil {
@@ -58,13 +59,12 @@ func newAuthMetrics(reg prometheus.Registerer) (*authMetrics, error) {
 // observe is the middleware.WithObserver hook. It runs on the request's
 // goroutine, so it only updates in-memory collectors.
 func (m *authMetrics) observe(_ *http.Request, o middleware.Outcome) {
-	accepted := strconv.FormatBool(o.Accepted)
-	status := ""
-	if o.Status != 0 {
-		status = strconv.Itoa(o.Status)
+	outcome := "rejected"
+	if o.Accepted {
+		outcome = "accepted"
 	}
-	m.decisions.WithLabelValues(accepted, string(o.Reason), status).Inc()
-	m.duration.WithLabelValues(accepted).Observe(o.Duration.Seconds())
+	m.decisions.WithLabelValues(outcome, string(o.Reason)).Inc()
+	m.duration.WithLabelValues(outcome).Observe(o.Duration.Seconds())
 }
 
 // newHandler returns the API protected by v, reporting to reg, and the

@@ -87,37 +87,37 @@ func TestDecisionsAreCounted(t *testing.T) {
 		}
 	}
 
-	// The counter, exactly: one series per (accepted, reason, status).
+	// The counter, exactly: one series per (outcome, reason).
 	const want = `
-# HELP mcpauth_auth_decisions_total Authentication decisions by outcome: accepted, rejection reason and HTTP status (empty when accepted).
-# TYPE mcpauth_auth_decisions_total counter
-mcpauth_auth_decisions_total{accepted="false",reason="audience",status="401"} 1
-mcpauth_auth_decisions_total{accepted="false",reason="expired",status="401"} 1
-mcpauth_auth_decisions_total{accepted="false",reason="insufficient_scope",status="403"} 2
-mcpauth_auth_decisions_total{accepted="false",reason="invalid_request",status="400"} 1
-mcpauth_auth_decisions_total{accepted="false",reason="no_credentials",status="401"} 2
-mcpauth_auth_decisions_total{accepted="true",reason="",status=""} 3
+# HELP mcpauth_requests_total Requests decided by the authentication middleware, by outcome (accepted, rejected) and rejection reason (empty when accepted).
+# TYPE mcpauth_requests_total counter
+mcpauth_requests_total{outcome="accepted",reason=""} 3
+mcpauth_requests_total{outcome="rejected",reason="audience"} 1
+mcpauth_requests_total{outcome="rejected",reason="expired"} 1
+mcpauth_requests_total{outcome="rejected",reason="insufficient_scope"} 2
+mcpauth_requests_total{outcome="rejected",reason="invalid_request"} 1
+mcpauth_requests_total{outcome="rejected",reason="no_credentials"} 2
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "mcpauth_auth_decisions_total"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "mcpauth_requests_total"); err != nil {
 		t.Fatal(err)
 	}
 
-	// The histogram: one observation per decision, split by accepted.
+	// The histogram: one observation per decision, split by outcome.
 	counts := map[string]uint64{}
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range families {
-		if f.GetName() != "mcpauth_auth_decision_duration_seconds" {
+		if f.GetName() != "mcpauth_verification_duration_seconds" {
 			continue
 		}
 		for _, m := range f.GetMetric() {
 			counts[m.GetLabel()[0].GetValue()] += m.GetHistogram().GetSampleCount()
 		}
 	}
-	if counts["true"] != 3 || counts["false"] != 7 || len(counts) != 2 {
-		t.Fatalf("histogram sample counts %v, want true:3 false:7", counts)
+	if counts["accepted"] != 3 || counts["rejected"] != 7 || len(counts) != 2 {
+		t.Fatalf("histogram sample counts %v, want accepted:3 rejected:7", counts)
 	}
 
 	// /metrics serves the same, in the text format, without a token.
@@ -131,10 +131,10 @@ mcpauth_auth_decisions_total{accepted="true",reason="",status=""} 3
 		t.Fatalf("/metrics status %d", resp.StatusCode)
 	}
 	for _, line := range []string{
-		`mcpauth_auth_decisions_total{accepted="false",reason="expired",status="401"} 1`,
-		`mcpauth_auth_decisions_total{accepted="true",reason="",status=""} 3`,
-		`mcpauth_auth_decision_duration_seconds_count{accepted="false"} 7`,
-		`mcpauth_auth_decision_duration_seconds_count{accepted="true"} 3`,
+		`mcpauth_requests_total{outcome="rejected",reason="expired"} 1`,
+		`mcpauth_requests_total{outcome="accepted",reason=""} 3`,
+		`mcpauth_verification_duration_seconds_count{outcome="rejected"} 7`,
+		`mcpauth_verification_duration_seconds_count{outcome="accepted"} 3`,
 	} {
 		if !strings.Contains(string(body), line+"\n") {
 			t.Errorf("/metrics lacks %s", line)
@@ -160,12 +160,12 @@ func TestStaticVerifierReasons(t *testing.T) {
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
 	const want = `
-# HELP mcpauth_auth_decisions_total Authentication decisions by outcome: accepted, rejection reason and HTTP status (empty when accepted).
-# TYPE mcpauth_auth_decisions_total counter
-mcpauth_auth_decisions_total{accepted="false",reason="unknown_token",status="401"} 1
-mcpauth_auth_decisions_total{accepted="true",reason="",status=""} 1
+# HELP mcpauth_requests_total Requests decided by the authentication middleware, by outcome (accepted, rejected) and rejection reason (empty when accepted).
+# TYPE mcpauth_requests_total counter
+mcpauth_requests_total{outcome="accepted",reason=""} 1
+mcpauth_requests_total{outcome="rejected",reason="unknown_token"} 1
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "mcpauth_auth_decisions_total"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "mcpauth_requests_total"); err != nil {
 		t.Fatal(err)
 	}
 }
