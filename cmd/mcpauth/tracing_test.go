@@ -348,8 +348,9 @@ func equalMaps(a, b map[string]string) bool {
 	return true
 }
 
-// TestAuthzTraces: an authz check continues the gateway's trace (nginx and
-// Envoy pass the client's traceparent on) with its authentication span.
+// TestAuthzTraces: an authz check, over HTTP (nginx auth_request) or
+// Envoy's gRPC ext_authz, continues the gateway's trace (gateways pass the
+// client's traceparent on) with its authentication span.
 func TestAuthzTraces(t *testing.T) {
 	kp := testkeystest.SharedRSAKeyPair(t)
 	rc := newOTLPReceiver(t, "http/protobuf")
@@ -367,31 +368,50 @@ func TestAuthzTraces(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("check: %d", resp.StatusCode)
 	}
+	// Envoy's gRPC check carries the client's headers, traceparent too.
+	const envoyTraceID = "0af7651916cd43dd8448eb211c80319c"
+	client := extAuthzClient(t, &testServer{url: url})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cr, err := client.Check(ctx, checkRequest("DELETE", "/mcp", false, "authorization", "Bearer "+tok, "traceparent", "00-"+envoyTraceID+"-"+clientSpanID+"-01"))
+	if err != nil || cr.GetOkResponse() == nil {
+		t.Fatalf("gRPC check: %v %v", cr, err)
+	}
 	stop()
 	spans, raw, _ := rc.received()
 	if bytes.Contains(bytes.Join(raw, nil), []byte(tok)) {
 		t.Fatal("the token is in the exported spans")
 	}
-	var server, auth *tracepb.Span
+	servers := map[string]*tracepb.Span{}
 	for _, s := range spans {
-		switch {
-		case s.GetKind() == tracepb.Span_SPAN_KIND_SERVER:
-			server = s
-		case s.GetName() == "mcpauth.authenticate":
-			auth = s
+		if s.GetKind() == tracepb.Span_SPAN_KIND_SERVER {
+			servers[hex.EncodeToString(s.GetTraceId())] = s
 		}
 	}
-	if server == nil || auth == nil || len(spans) != 2 {
-		t.Fatalf("spans %v: want a server span and an authentication span", spans)
+	for traceID, method := range map[string]string{clientTraceID: "POST", envoyTraceID: "DELETE"} {
+		server := servers[traceID]
+		if server == nil {
+			t.Errorf("%s check: no server span in the gateway's trace %s; spans %v", method, traceID, spans)
+			continue
+		}
+		if hex.EncodeToString(server.GetParentSpanId()) != clientSpanID {
+			t.Errorf("%s check: parent %x, want the gateway's span", method, server.GetParentSpanId())
+		}
+		if a := attrs(server.GetAttributes()); server.GetName() != method || a["url.path"] != "/mcp" || a["http.response.status_code"] != "200" {
+			t.Errorf("server span %q %v: want the original request", server.GetName(), a)
+		}
+		var auth *tracepb.Span
+		for _, s := range spans {
+			if s.GetName() == "mcpauth.authenticate" && bytes.Equal(s.GetParentSpanId(), server.GetSpanId()) {
+				auth = s
+			}
+		}
+		if auth == nil || attrs(auth.GetAttributes())["mcpauth.outcome"] != "accepted" {
+			t.Errorf("%s check: authentication span %v", method, auth)
+		}
 	}
-	if hex.EncodeToString(server.GetTraceId()) != clientTraceID || hex.EncodeToString(server.GetParentSpanId()) != clientSpanID {
-		t.Errorf("the check does not continue the gateway's trace: %x %x", server.GetTraceId(), server.GetParentSpanId())
-	}
-	if a := attrs(server.GetAttributes()); server.GetName() != "POST" || a["url.path"] != "/mcp" || a["http.response.status_code"] != "200" {
-		t.Errorf("server span %q %v: want the original request", server.GetName(), a)
-	}
-	if !bytes.Equal(auth.GetParentSpanId(), server.GetSpanId()) || attrs(auth.GetAttributes())["mcpauth.outcome"] != "accepted" {
-		t.Errorf("authentication span %v", auth)
+	if len(spans) != 4 {
+		t.Errorf("%d spans, want a server and an authentication span per check", len(spans))
 	}
 }
 
