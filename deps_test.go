@@ -109,3 +109,41 @@ func TestLibraryCompilesNoOperatorModule(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyRedisStoreCompilesGoRedis keeps go-redis out of what a library
+// user compiles unless they import dpop/redisstore: no other library
+// package (dpop and middleware included) compiles it, and redisstore and
+// the command do.
+func TestOnlyRedisStoreCompilesGoRedis(t *testing.T) {
+	const goRedis = "github.com/redis/go-redis/"
+	out, err := exec.Command("go", "list", "./...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list ./...: %v\n%s", err, out)
+	}
+	var library []string
+	for _, pkg := range strings.Fields(string(out)) {
+		switch {
+		case strings.HasPrefix(pkg, "github.com/mcpauth/mcpauth/cmd/"), pkg == "github.com/mcpauth/mcpauth/dpop/redisstore":
+		default:
+			library = append(library, pkg)
+		}
+	}
+	if !slices.Contains(library, "github.com/mcpauth/mcpauth/dpop") || !slices.Contains(library, "github.com/mcpauth/mcpauth/middleware") {
+		t.Fatalf("library packages %v: expected dpop and middleware", library)
+	}
+	out, err = exec.Command("go", append([]string{"list", "-deps"}, library...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, goRedis) {
+			t.Errorf("a library package other than dpop/redisstore compiles %s", dep)
+		}
+	}
+	for _, pkg := range []string{"./dpop/redisstore", "./cmd/mcpauth"} {
+		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), goRedis+"v9\n") {
+			t.Errorf("%s does not compile %sv9: %v", pkg, goRedis, err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/dpop"
+	"github.com/mcpauth/mcpauth/dpop/redisstore"
 )
 
 // DPoP variables. MCPAUTH_DPOP and MCPAUTH_DPOP_REPLAY_REDIS_URL are a
@@ -43,6 +44,11 @@ var dpopVariables = []struct{ name, help string }{
 	{envDPoPNonceSecret, "secret of the nonces, at least 32 bytes; replicas must share it"},
 	{"", "(default: random per process: a nonce works only on the replica that issued it)"},
 	{envDPoPNonceLifetime, "how long a nonce is current, Go duration (default 5m; accepted one more)"},
+	{envDPoPRedisURL, "redis://[:password@]host:port/db (or rediss://): the replay store shared"},
+	{"", "by every replica of the resource (default: in memory, this process only)"},
+	{envDPoPFallback, "local: while Redis cannot answer, use the in-memory store, logged at level"},
+	{"", "error (default unset: such proofs get 503; a replay is never accepted)"},
+	{envDPoPReplayTimeout, "timeout of one Redis call, Go duration (default 1s; never past the request)"},
 }
 
 // dpopVars are the names of the DPoP variables.
@@ -184,9 +190,6 @@ func replayFromEnv(s *dpopSettings, get func(string) string) error {
 		}
 		return nil
 	}
-	if err := checkRedisURL(redisURL); err != nil {
-		return configErrorf("%s: %v", envDPoPRedisURL, err)
-	}
 	s.redisURL = redisURL
 	switch strings.ToLower(fallback) {
 	case "":
@@ -204,6 +207,11 @@ func replayFromEnv(s *dpopSettings, get func(string) string) error {
 			return configErrorf("%s %v is outside 1ms..1m", envDPoPReplayTimeout, d)
 		}
 		s.replayTimeout = d
+	}
+	// Validated now, so that a bad URL stops the start; the error never
+	// quotes the URL, which may hold a password.
+	if _, err := redisstore.ClientOptions(redisURL, s.replayTimeout); err != nil {
+		return configErrorf("%s: %s", envDPoPRedisURL, strings.TrimPrefix(err.Error(), mcpauth.ErrInvalidConfig.Error()+": redisstore: "))
 	}
 	return nil
 }
