@@ -182,8 +182,9 @@ func runToken(args []string, e env) int {
 	alg := fs.String("alg", "", "algorithm (default: RS256, ES256 or EdDSA by key type; an ed25519 key also signs as Ed25519, RFC 9864)")
 	claims := claimFlag{}
 	fs.Var(claims, "claim", "extra claim name=value (JSON values allowed); repeatable")
+	df := addDPoPTokenFlags(fs)
 	fs.Usage = func() {
-		io.WriteString(e.stderr, "Usage: mcpauth token -key private.pem [flags]\n\nMints a signed token for development and tests.\n\n")
+		io.WriteString(e.stderr, "Usage: mcpauth token -key private.pem [flags]\n\nMints a signed token for development and tests.\n"+dpopTokenHelp)
 		fs.PrintDefaults()
 	}
 	if code, done := parseFlags(fs, args); done {
@@ -191,6 +192,16 @@ func runToken(args []string, e env) int {
 	}
 	if fs.NArg() != 0 {
 		return e.failf(exitUsage, "token takes no arguments")
+	}
+	if name := df.set(fs); name != "" && !*df.on {
+		return e.failf(exitUsage, "-%s needs -dpop", name)
+	}
+	if *df.on && *df.tokenFile != "" {
+		a := devAudience
+		if len(aud) > 0 {
+			a = aud[0]
+		}
+		return runDPoPProofOnly(df, a, e)
 	}
 	if *keyFile == "" {
 		return e.failf(exitUsage, "-key is required (make one with: mcpauth keygen -out DIR)")
@@ -218,6 +229,24 @@ func runToken(args []string, e env) int {
 		}
 		claims["client_id"] = *clientID
 	}
+	var dpopKey *testkeys.KeyPair
+	var htu string
+	if *df.on {
+		if _, ok := claims["cnf"]; ok {
+			return e.failf(exitUsage, "-dpop and -claim cnf=... are both set; use one")
+		}
+		if htu, err = df.checkRequest(aud[0]); err != nil {
+			return e.failf(exitUsage, "%v", err)
+		}
+		var generated bool
+		if dpopKey, generated, err = df.dpopKey(); err != nil {
+			return e.failf(exitUsage, "%v", err)
+		}
+		if generated {
+			fmt.Fprintln(e.stderr, "mcpauth: -dpop: a P-256 key made for this run binds the token: its proof is good for one request; for more, make a key with mcpauth keygen -type ec -out DIR and pass -dpop-key DIR/private.pem")
+		}
+		claims["cnf"] = testkeys.DPoPConfirmation(dpopKey)
+	}
 	tok, err := kp.CreateToken(testkeys.TokenOptions{
 		Subject:          *sub,
 		Issuer:           *iss,
@@ -231,6 +260,14 @@ func runToken(args []string, e env) int {
 	})
 	if err != nil {
 		return e.failf(exitUsage, "%v", err)
+	}
+	if dpopKey != nil {
+		p, err := df.proof(dpopKey, htu, tok)
+		if err != nil {
+			return e.failf(exitUsage, "%v", err)
+		}
+		fmt.Fprintf(e.stdout, "DPOP_TOKEN=%s\nDPOP_PROOF=%s\n", shellQuote(tok), shellQuote(p))
+		return exitOK
 	}
 	fmt.Fprintln(e.stdout, tok)
 	return exitOK
