@@ -100,7 +100,10 @@ func fixtureFor(tb testing.TB, alg string) *fixture {
 }
 
 // signToken mints the benchmark token for aud, valid for a day from now.
-func signToken(alg string, key any, aud string) string {
+func signToken(alg string, key any, aud string) string { return signTokenWith(alg, key, aud, nil) }
+
+// signTokenWith is signToken with extra claims (such as cnf).
+func signTokenWith(alg string, key any, aud string, extra jwt.MapClaims) string {
 	now := time.Now()
 	claims := jwt.MapClaims{
 		"iss":       issuer,
@@ -112,6 +115,9 @@ func signToken(alg string, key any, aud string) string {
 		"auth_time": now.Unix(),
 		"exp":       now.Add(24 * time.Hour).Unix(),
 		"jti":       "b6f3c0de-6a1e-4c4f-8d2a-0f9e8d7c6b5a",
+	}
+	for k, v := range extra {
+		claims[k] = v
 	}
 	t := jwt.NewWithClaims(jwt.GetSigningMethod(alg), claims)
 	t.Header["typ"] = "at+jwt"

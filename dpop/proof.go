@@ -1,6 +1,7 @@
 package dpop
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"slices"
 	"strings"
@@ -67,17 +68,23 @@ func (v *Verifier) parse(raw string) (*proof, error) {
 	if !jose.IsBase64URL(headerB64) || !jose.IsBase64URL(payloadB64) || !jose.IsBase64URL(sigB64) {
 		return nil, proofError(ReasonMalformed, "the DPoP proof has characters outside the base64url alphabet")
 	}
-	hb, err := b64.DecodeString(headerB64)
-	if err != nil {
-		return nil, proofError(ReasonMalformed, "the DPoP proof header is not unpadded base64url")
-	}
-	header, err := strictjson.ParseObject(string(hb))
-	if err != nil {
-		return nil, proofErrorWrap(ReasonMalformed, "the DPoP proof header is not a valid JSON object", err)
-	}
 	p := &proof{}
-	if err := v.checkHeader(header, p); err != nil {
-		return nil, err
+	hk := sha256.Sum256([]byte(headerB64))
+	if h := v.headers.get(hk); h != nil {
+		p.alg, p.jwk = h.alg, h.jwk
+	} else {
+		hb, err := b64.DecodeString(headerB64)
+		if err != nil {
+			return nil, proofError(ReasonMalformed, "the DPoP proof header is not unpadded base64url")
+		}
+		header, err := strictjson.ParseObject(string(hb))
+		if err != nil {
+			return nil, proofErrorWrap(ReasonMalformed, "the DPoP proof header is not a valid JSON object", err)
+		}
+		if err := v.checkHeader(header, p); err != nil {
+			return nil, err
+		}
+		v.headers.put(hk, &checkedHeader{alg: p.alg, jwk: p.jwk})
 	}
 
 	sig, err := b64.DecodeString(sigB64)

@@ -24,6 +24,7 @@ type Verifier struct {
 	store      ReplayStore
 	nonces     *nonces
 	now        func() time.Time
+	headers    headerCache // headers that passed the checks
 }
 
 // Request is what a proof is checked against: the HTTP request as the

@@ -108,7 +108,13 @@ by golang-jwt + baseline (what a round trip through golang-jwt alone would cost)
 ×go-sdk and ×auth0 divide by those stacks. The *Policy* rows post a typical tools/call
 (about 330 bytes) through middleware.New over a static verifier into a handler that reads the
 body, alone (*middleware*) and with middleware.WithPolicy (*middleware+policy*); *check* is
-policy.Check alone; their ×ref divides by *middleware*.
+policy.Check alone; their ×ref divides by *middleware*. The *DPoP* rows send the same
+request through one middleware with DPoP allowed (in-memory replay store, cached ES256 token
+verification): with the Bearer scheme and an unbound token (*bearer*), and with the DPoP
+scheme, the same token bound to the client's key and a fresh ES256 proof (*dpop*, proofs
+minted outside the timer); *proof-signature* is one ES256 verification of a proof's signing
+input (SHA-256 and ecdsa.VerifyASN1 with a parsed key), *verify-proof* dpop.Verifier.Verify
+alone; their ×ref divides by *bearer*.
 `
 
 // result holds every sample of one benchmark, by unit.
@@ -234,6 +240,13 @@ func renderTable(rs *results) string {
 		if r := rs.get(name); r != nil {
 			v := r.median("ns/op")
 			rows = append(rows, []string{"Policy", strings.TrimPrefix(name, "Policy/"), ns(v), num(r.median("B/op")), num(r.median("allocs/op")), "", ratio(v, plainNS), "", ""})
+		}
+	}
+	bearerNS := rs.get(dpopBearer).median("ns/op")
+	for _, name := range []string{dpopBearer, dpopDPoP, dpopSignature, dpopVerify} {
+		if r := rs.get(name); r != nil {
+			v := r.median("ns/op")
+			rows = append(rows, []string{"DPoP", strings.TrimPrefix(name, "DPoP/"), ns(v), num(r.median("B/op")), num(r.median("allocs/op")), "", ratio(v, bearerNS), "", ""})
 		}
 	}
 	jwtHitNS := rs.get(introspectionJWTHit).median("ns/op")
@@ -378,6 +391,12 @@ func evaluate(rs *results) []target {
 		add("policy adds ≤ 2 µs to a typical tools/call over the middleware alone", w-p <= 2000,
 			"%s vs %s: %s%s (×%.2f)", ns(w), ns(p), sign, ns(d), w/p)
 	}
+	bearer, withProof, sig := rs.get(dpopBearer), rs.get(dpopDPoP), rs.get(dpopSignature)
+	if bearer != nil && withProof != nil && sig != nil {
+		b, d, s := bearer.median("ns/op"), withProof.median("ns/op"), sig.median("ns/op")
+		add("DPoP request ≤ Bearer request + one proof signature verification + 2 µs", d-b <= s+2000,
+			"%s − %s = %s vs %s + 2 µs: %+.2f µs over the signature", ns(d), ns(b), ns(d-b), ns(s), (d-b-s)/1000)
+	}
 	hit, jwtHit := rs.get(introspectionVerifierHit), rs.get(introspectionVerifierJWTHit)
 	if hit != nil && jwtHit != nil {
 		h, j := hit.median("ns/op"), jwtHit.median("ns/op")
@@ -397,6 +416,16 @@ const (
 	introspectionJWTHit         = "Introspection/jwt-cached-hit"
 	introspectionHit            = "Introspection/cached-hit"
 	introspectionFirst          = "Introspection/first-call"
+)
+
+// The DPoP benchmarks (bench/dpop_test.go): the same request with the
+// Bearer scheme and with the DPoP scheme and a fresh proof, the proof's
+// signature verification alone (its floor) and dpop.Verifier.Verify alone.
+const (
+	dpopBearer    = "DPoP/bearer"
+	dpopDPoP      = "DPoP/dpop"
+	dpopSignature = "DPoP/proof-signature"
+	dpopVerify    = "DPoP/verify-proof"
 )
 
 // The operation policy benchmarks (bench/policy_test.go).

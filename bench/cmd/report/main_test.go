@@ -189,3 +189,33 @@ func TestKeptLoadSection(t *testing.T) {
 		t.Errorf("no section: %q", got)
 	}
 }
+
+func TestDPoPTarget(t *testing.T) {
+	const name = "DPoP request ≤ Bearer request + one proof signature verification + 2 µs"
+	for _, tt := range []struct {
+		dpop float64
+		pass bool
+	}{{70000, true}, {70800, true}, {70900, false}} { // medians are 1.1 × these: the limit is 70818
+		rs, err := parse(strings.NewReader(sample(map[string]float64{
+			"Auth/baseline": 5000, dpopBearer: 9000, dpopDPoP: tt.dpop, dpopSignature: 60000, dpopVerify: 65000,
+		}, map[string]float64{})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, tg := range evaluate(rs) {
+			if tg.name == name {
+				found = true
+				if tg.pass != tt.pass {
+					t.Errorf("DPoP at %v ns (Bearer 9000, signature 60000): pass %v, want %v (%s)", tt.dpop, tg.pass, tt.pass, tg.detail)
+				}
+			}
+		}
+		if !found {
+			t.Fatal("no DPoP target")
+		}
+		if out := renderTable(rs); !strings.Contains(out, "DPoP  proof-signature") || !strings.Contains(out, "verify-proof") {
+			t.Errorf("table lacks the DPoP rows:\n%s", out)
+		}
+	}
+}

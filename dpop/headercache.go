@@ -1,0 +1,60 @@
+package dpop
+
+import (
+	"crypto/sha256"
+	"sync"
+
+	"github.com/mcpauth/mcpauth/internal/jose"
+)
+
+// headerCacheSize bounds each generation of the header cache: two
+// generations hold at most twice as many clients' headers.
+const headerCacheSize = 4096
+
+// checkedHeader is the outcome of a proof header that passed every header
+// and key check: its algorithm and its parsed key with thumbprint.
+type checkedHeader struct {
+	alg string
+	jwk jose.PublicJWK
+}
+
+// headerCache remembers the headers that passed the checks, keyed by the
+// SHA-256 of their base64url text. A client signs every proof with the
+// same key, so its header (typ, alg, jwk) is the same bytes each time:
+// decoding, parsing and validating it again would cost more than the rest
+// of the proof's checks together. Only accepted headers are stored, and the
+// checks are a function of those bytes and of the Verifier's fixed
+// configuration, so a hit decides exactly as a miss would. The signature is
+// verified for every proof. Two generations bound the memory: when the
+// current one is full it becomes the previous one and the oldest is
+// dropped.
+type headerCache struct {
+	mu        sync.Mutex
+	cur, prev map[[sha256.Size]byte]*checkedHeader
+}
+
+func (c *headerCache) get(k [sha256.Size]byte) *checkedHeader {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h, ok := c.cur[k]; ok {
+		return h
+	}
+	if h, ok := c.prev[k]; ok {
+		c.putLocked(k, h)
+		return h
+	}
+	return nil
+}
+
+func (c *headerCache) put(k [sha256.Size]byte, h *checkedHeader) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.putLocked(k, h)
+}
+
+func (c *headerCache) putLocked(k [sha256.Size]byte, h *checkedHeader) {
+	if c.cur == nil || len(c.cur) >= headerCacheSize {
+		c.prev, c.cur = c.cur, make(map[[sha256.Size]byte]*checkedHeader, 64)
+	}
+	c.cur[k] = h
+}
