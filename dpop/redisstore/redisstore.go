@@ -204,7 +204,7 @@ func ClientOptions(rawURL string, timeout time.Duration) (*redis.Options, error)
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return errors.New("not a URL; want redis://[:password@]host:port/db or rediss://...")
+		return errors.New("not a URL; want redis://[:password@]host:port/db or rediss://host:port/db")
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "redis", "rediss":
