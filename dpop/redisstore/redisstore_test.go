@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -337,5 +338,31 @@ func TestClientOptions(t *testing.T) {
 	}
 	if got := redisstore.RedactedURL("redis://:s3cret@127.0.0.1:6379/0"); strings.Contains(got, "s3cret") || !strings.Contains(got, "127.0.0.1:6379") {
 		t.Errorf("RedactedURL = %q", got)
+	}
+}
+
+// BenchmarkSeen measures one proof's round trip to a real redis-server on
+// loopback, beside the in-memory store.
+func BenchmarkSeen(b *testing.B) {
+	srv := redistest.Start(b)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, ContextTimeoutEnabled: true})
+	defer c.Close()
+	s, err := redisstore.New(c, redisstore.Options{Namespace: "https://mcp.example.com/mcp"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for name, store := range map[string]dpop.ReplayStore{"redis": s, "memory": dpop.NewMemoryStore(0, nil)} {
+		b.Run(name, func(b *testing.B) {
+			exp := time.Now().Add(time.Minute)
+			run := strconv.FormatInt(time.Now().UnixNano(), 36) + ":" // fresh keys in every run
+			i := 0
+			for b.Loop() {
+				i++
+				if fresh, err := store.Seen(ctx, run+strconv.Itoa(i), exp); !fresh || err != nil {
+					b.Fatal(fresh, err)
+				}
+			}
+		})
 	}
 }
