@@ -7,6 +7,10 @@
 // them at the introspection endpoint (RFC 7662) as client mcpauth-rs, and
 // their client revokes them at the revocation endpoint (RFC 7009).
 //
+// With features.dPoP enabled, a client that proves possession of a key at
+// the token endpoint (RFC 9449) gets a DPoP-bound JWT access token (cnf.jkt)
+// for the MCP resource; interop-dpop is the client the DPoP test uses.
+//
 // Environment:
 //   MCP_URL    the MCP resource (mcpauth serve's BASE_URL + /mcp)
 //   OTHER_URL  a second resource server, whose tokens the MCP server must refuse
@@ -59,6 +63,11 @@ const opaqueClient = {
   client_secret: randomBytes(24).toString('base64url'),
   token_endpoint_auth_method: 'client_secret_basic',
 };
+const dpopClient = {
+  client_id: 'interop-dpop',
+  client_secret: randomBytes(24).toString('base64url'),
+  token_endpoint_auth_method: 'client_secret_basic',
+};
 const resourceServerClient = {
   client_id: 'mcpauth-rs',
   client_secret: randomBytes(24).toString('base64url'),
@@ -83,7 +92,7 @@ server.listen(0, '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
     clients: [
-      ...[...clients, opaqueClient].map((c) => ({ ...c, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })),
+      ...[...clients, opaqueClient, dpopClient].map((c) => ({ ...c, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })),
       { ...resourceServerClient, grant_types: [], response_types: [], redirect_uris: [] },
     ],
     jwks,
@@ -96,6 +105,9 @@ server.listen(0, '127.0.0.1', () => {
         allowedPolicy: (ctx) => ctx.oidc.client.clientId === resourceServerClient.client_id,
       },
       revocation: { enabled: true },
+      // RFC 9449: a token request with a DPoP proof gets a token bound to
+      // the proof's key (token_type DPoP, cnf.jkt in the JWT).
+      dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // No resource parameter means no resource: the token would be an
@@ -124,6 +136,7 @@ server.listen(0, '127.0.0.1', () => {
         issuer,
         token_endpoint: `${issuer}/token`,
         clients: clients.map((c) => ({ client_id: c.client_id, client_secret: c.client_secret, method: c.token_endpoint_auth_method })),
+        dpop_client: { client_id: dpopClient.client_id, client_secret: dpopClient.client_secret },
         opaque_client: { client_id: opaqueClient.client_id, client_secret: opaqueClient.client_secret },
         resource_server: { client_id: resourceServerClient.client_id, client_secret: resourceServerClient.client_secret },
         introspection_endpoint: `${issuer}/token/introspection`,

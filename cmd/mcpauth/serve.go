@@ -93,7 +93,7 @@ func newMCPHandler(logger *slog.Logger, publicBaseURL bool) http.Handler {
 	server := mcp.NewServer(&mcp.Implementation{Name: "mcpauth", Version: buildVersion()}, nil)
 	mcp.AddTool(server, &mcp.Tool{
 		Name:        "whoami",
-		Description: "Returns the caller's verified access token: client_id, subject, scopes, expires_at (Unix seconds) and claims.",
+		Description: "Returns the caller's verified access token: client_id, subject, scopes, expires_at (Unix seconds), claims and, for a DPoP-bound token, dpop_jkt.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true, Title: "Who am I?"},
 	}, whoami)
 	addNotesDemo(server)
@@ -115,6 +115,7 @@ type whoamiResult struct {
 	Issuer    string         `json:"issuer,omitempty" jsonschema:"the iss claim"`
 	Audience  []string       `json:"audience,omitempty" jsonschema:"the aud claim"`
 	Claims    map[string]any `json:"claims,omitempty" jsonschema:"every claim of the token"`
+	DPoPJKT   string         `json:"dpop_jkt,omitempty" jsonschema:"for a DPoP-bound token: the thumbprint of the key the request proved (RFC 9449)"`
 }
 
 // whoami returns the caller's AccessToken (never the raw token).
@@ -134,6 +135,7 @@ func whoami(_ context.Context, req *mcp.CallToolRequest, _ struct{}) (*mcp.CallT
 		Issuer:   at.Issuer,
 		Audience: at.Audience,
 		Claims:   at.Claims,
+		DPoPJKT:  at.DPoPThumbprint,
 	}
 	if out.Scopes == nil {
 		out.Scopes = []string{}
