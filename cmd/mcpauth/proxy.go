@@ -95,7 +95,7 @@ func newProxy(upstream *url.URL, mount string, trusted []netip.Prefix, logger *s
 			}
 			// The proxy's CORS policy applies, not a second one.
 			for k := range resp.Header {
-				if strings.HasPrefix(strings.ToLower(k), "access-control-") {
+				if len(k) >= len("access-control-") && strings.EqualFold(k[:len("access-control-")], "access-control-") {
 					delete(resp.Header, k)
 				}
 			}
@@ -124,10 +124,6 @@ type proxy struct {
 	logger *slog.Logger
 }
 
-// identityKey is the context key of the identity headers of a request
-// being forwarded.
-type identityKey struct{}
-
 // ServeHTTP refuses what the proxy does not forward (a protocol switch, a
 // method MCP does not use, a path that is not canonical), then forwards.
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -147,13 +143,11 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// forwardableIdentity refused the tokens whose identity cannot be
 	// sent; failing here means the proxy was wired without it.
 	at, _ := middleware.AccessTokenFrom(r.Context())
-	headers, err := identityHeaders(at)
-	if err != nil {
+	if err := checkIdentity(at); err != nil {
 		p.logger.LogAttrs(r.Context(), slog.LevelError, "mcpauth: request not forwarded: incomplete identity", slog.String("error", err.Error()))
 		writeProxyError(w, http.StatusInternalServerError, "server_error", "the server cannot authorize this request", false)
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), identityKey{}, headers))
 	p.rp.ServeHTTP(newNoHijackWriter(w), r)
 }
 
@@ -198,9 +192,8 @@ func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, trusted
 	out.Host = ""
 	setForwardingHeaders(pr, trusted)
 
-	// ServeHTTP put the identity headers in the context.
-	headers, _ := pr.In.Context().Value(identityKey{}).(map[string]string)
-	for k, v := range headers {
-		out.Header.Set(k, v)
+	// ServeHTTP checked the identity of the middleware's token.
+	if at, ok := middleware.AccessTokenFrom(pr.In.Context()); ok {
+		setIdentityHeaders(out.Header, at)
 	}
 }

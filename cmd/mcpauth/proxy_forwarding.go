@@ -10,6 +10,7 @@ package main
 // whose forwarding headers are kept.
 
 import (
+	"bytes"
 	"fmt"
 	"net/http/httputil"
 	"net/netip"
@@ -59,13 +60,15 @@ var routingOverrideHeaders = map[string]bool{
 }
 
 func isForwardingHeader(name string) bool {
-	n := normalHeaderName(name)
-	return forwardingHeaders[n] || strings.HasPrefix(n, "x-forwarded-")
+	var buf [64]byte
+	n := appendNormalHeaderName(buf[:0], name)
+	return forwardingHeaders[string(n)] || bytes.HasPrefix(n, []byte("x-forwarded-"))
 }
 
 func isRoutingOverrideHeader(name string) bool {
-	n := normalHeaderName(name)
-	return routingOverrideHeaders[n] || strings.HasPrefix(n, "x-original-")
+	var buf [64]byte
+	n := appendNormalHeaderName(buf[:0], name)
+	return routingOverrideHeaders[string(n)] || bytes.HasPrefix(n, []byte("x-original-"))
 }
 
 // setForwardingHeaders writes the forwarding headers of the upstream

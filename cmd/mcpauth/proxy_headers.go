@@ -43,13 +43,41 @@ func stripIdentityHeaders(h http.Header) {
 }
 
 func isIdentityHeader(name string) bool {
-	return strings.HasPrefix(normalHeaderName(name), strings.ToLower(identityHeaderPrefix))
+	const prefix = "x-mcpauth-"
+	if len(name) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if normalHeaderByte(name[i]) != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // normalHeaderName is name in lower case with '_' as '-': the form under
 // which CGI/WSGI-style servers (HTTP_X_REAL_IP) cannot tell names apart.
 func normalHeaderName(name string) string {
-	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+	return string(appendNormalHeaderName(make([]byte, 0, len(name)), name))
+}
+
+// appendNormalHeaderName appends normalHeaderName(name) to b. Callers
+// pass a stack buffer, so that deciding about a header allocates nothing.
+func appendNormalHeaderName(b []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		b = append(b, normalHeaderByte(name[i]))
+	}
+	return b
+}
+
+func normalHeaderByte(c byte) byte {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return c + ('a' - 'A')
+	case c == '_':
+		return '-'
+	}
+	return c
 }
 
 // identityHeaders returns the identity headers for at. A value that is
@@ -58,41 +86,83 @@ func normalHeaderName(name string) string {
 // upstream must not act on an incomplete identity. Absent values (no sub,
 // no iss, no exp) have no header.
 func identityHeaders(at *mcpauth.AccessToken) (map[string]string, error) {
-	if at == nil {
-		return nil, fmt.Errorf("no verified token")
+	if err := checkIdentity(at); err != nil {
+		return nil, err
 	}
 	headers := make(map[string]string, 5)
-	for _, h := range []struct{ name, claim, v string }{
+	eachIdentityHeader(at, func(name, value string) { headers[name] = value })
+	return headers, nil
+}
+
+// setIdentityHeaders sets the identity headers of at, which checkIdentity
+// accepted, in h (under their canonical keys, as Header.Set would).
+func setIdentityHeaders(h http.Header, at *mcpauth.AccessToken) {
+	eachIdentityHeader(at, func(name, value string) { h[canonicalIdentityHeader[name]] = []string{value} })
+}
+
+// canonicalIdentityHeader maps each identity header to its canonical key.
+var canonicalIdentityHeader = func() map[string]string {
+	m := make(map[string]string)
+	for _, n := range []string{headerClientID, headerSubject, headerScopes, headerIssuer, headerExpiresAt, headerDPoPJKT} {
+		m[n] = http.CanonicalHeaderKey(n)
+	}
+	return m
+}()
+
+// checkIdentity returns an error naming the first identity value of at
+// that cannot be sent exactly (nil for a token whose identity
+// eachIdentityHeader can send). It allocates only for the error.
+func checkIdentity(at *mcpauth.AccessToken) error {
+	if at == nil {
+		return fmt.Errorf("no verified token")
+	}
+	for _, h := range [...]struct{ name, claim, v string }{
 		{headerClientID, "client id (client_id, azp or sub)", at.ClientID},
 		{headerSubject, "sub", at.Subject},
 		{headerIssuer, "iss", at.Issuer},
 		{headerDPoPJKT, "DPoP key thumbprint", at.DPoPThumbprint},
 	} {
-		if h.v == "" {
-			continue
+		if h.v != "" && !safeHeaderValue(h.v) {
+			return fmt.Errorf("the token's %s cannot be sent in %s: not 1 to %d printable ASCII characters without leading or trailing spaces", h.claim, h.name, maxIdentityValue)
 		}
-		if !safeHeaderValue(h.v) {
-			return nil, fmt.Errorf("the token's %s cannot be sent in %s: not 1 to %d printable ASCII characters without leading or trailing spaces", h.claim, h.name, maxIdentityValue)
-		}
-		headers[h.name] = h.v
-	}
-	if !at.ExpiresAt.IsZero() {
-		headers[headerExpiresAt] = strconv.FormatInt(at.ExpiresAt.Unix(), 10)
 	}
 	if len(at.Scopes) > 0 {
 		// A scope with a space or a quote would be read as other scopes.
+		n := len(at.Scopes) - 1
 		for _, s := range at.Scopes {
 			if !isScopeToken(s) {
-				return nil, fmt.Errorf("a scope of the token cannot be sent in %s: not an RFC 6749 scope token", headerScopes)
+				return fmt.Errorf("a scope of the token cannot be sent in %s: not an RFC 6749 scope token", headerScopes)
 			}
+			n += len(s)
 		}
-		v := strings.Join(at.Scopes, " ")
-		if len(v) > maxIdentityValue {
-			return nil, fmt.Errorf("the token's scopes cannot be sent in %s: longer than %d bytes", headerScopes, maxIdentityValue)
+		if n > maxIdentityValue {
+			return fmt.Errorf("the token's scopes cannot be sent in %s: longer than %d bytes", headerScopes, maxIdentityValue)
 		}
-		headers[headerScopes] = v
 	}
-	return headers, nil
+	return nil
+}
+
+// eachIdentityHeader calls set with the name and value of every identity
+// header of at, a token checkIdentity accepted. Absent values have none.
+func eachIdentityHeader(at *mcpauth.AccessToken, set func(name, value string)) {
+	if at.ClientID != "" {
+		set(headerClientID, at.ClientID)
+	}
+	if at.Subject != "" {
+		set(headerSubject, at.Subject)
+	}
+	if at.Issuer != "" {
+		set(headerIssuer, at.Issuer)
+	}
+	if at.DPoPThumbprint != "" {
+		set(headerDPoPJKT, at.DPoPThumbprint)
+	}
+	if !at.ExpiresAt.IsZero() {
+		set(headerExpiresAt, strconv.FormatInt(at.ExpiresAt.Unix(), 10))
+	}
+	if len(at.Scopes) > 0 {
+		set(headerScopes, strings.Join(at.Scopes, " "))
+	}
 }
 
 // forwardableIdentity is the proxy's verifier: it accepts only tokens whose
@@ -109,7 +179,7 @@ func (v forwardableIdentity) VerifyToken(ctx context.Context, token string) (*mc
 	if err != nil {
 		return nil, err
 	}
-	if _, err := identityHeaders(at); err != nil {
+	if err := checkIdentity(at); err != nil {
 		return nil, mcpauth.InvalidToken(mcpauth.ReasonBadClaims, err.Error())
 	}
 	return at, nil

@@ -73,13 +73,14 @@ func runPlain(ctx context.Context, addr, upstream string) error {
 			pr.Out.Host = ""
 			pr.SetXForwarded()
 		},
-		Transport:     upstreamTransport(),
-		BufferPool:    newBufferPool(),
-		FlushInterval: -1,
+		Transport:  upstreamTransport(),
+		BufferPool: newBufferPool(),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	mux.Handle("/", rp)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rp.ServeHTTP(flushingWriter{w, http.NewResponseController(w)}, r)
+	}))
 	return serveUntil(ctx, addr, mux)
 }
 
@@ -87,10 +88,29 @@ func runPlain(ctx context.Context, addr, upstream string) error {
 func upstreamTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DisableCompression = true
-	t.MaxIdleConns = 0
+	t.MaxIdleConns = 1024
+	t.IdleConnTimeout = 90 * time.Second
 	t.MaxIdleConnsPerHost = 1024
 	return t
 }
+
+// flushingWriter mirrors cmd/mcpauth's noHijackWriter: every write is
+// flushed at once (ReverseProxy itself flushes SSE and bodies of unknown
+// length).
+type flushingWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (f flushingWriter) Write(b []byte) (int, error) {
+	n, err := f.ResponseWriter.Write(b)
+	if err != nil {
+		return n, err
+	}
+	return n, f.rc.Flush()
+}
+
+func (f flushingWriter) FlushError() error { return f.rc.Flush() }
 
 // bufferPool mirrors cmd/mcpauth's httputil.BufferPool.
 type bufferPool struct{ p sync.Pool }
