@@ -23,7 +23,9 @@ Puts bearer-token authentication in front of an HTTP MCP server written in
 any language. Requests to /mcp (and paths below it) that carry an accepted
 token are forwarded to the upstream URL (/mcp maps to the upstream URL
 itself, /mcp/x to upstream/x, the query is kept); responses, including SSE
-streams, are flushed to the client as they arrive. Requests without an
+streams, are flushed to the client as they arrive. Request bodies of known
+length up to 64 KiB are read whole before forwarding (one that ends before
+its Content-Length: 400); larger ones are streamed. Requests without an
 acceptable token are answered by the proxy (401, 403, 400 or 503, with
 WWW-Authenticate) and never reach the upstream. Even with a token, the
 proxy refuses protocol switches (Upgrade, Connection: upgrade,
@@ -146,6 +148,11 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := checkIdentity(at); err != nil {
 		p.logger.LogAttrs(r.Context(), slog.LevelError, "mcpauth: request not forwarded: incomplete identity", slog.String("error", err.Error()))
 		writeProxyError(w, http.StatusInternalServerError, "server_error", "the server cannot authorize this request", false)
+		return
+	}
+	if err := bufferBody(r); err != nil {
+		p.logger.LogAttrs(r.Context(), slog.LevelDebug, "mcpauth: request not forwarded", slog.String("error", err.Error()))
+		writeProxyError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read", true)
 		return
 	}
 	p.rp.ServeHTTP(newNoHijackWriter(w), r)

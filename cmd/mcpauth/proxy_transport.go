@@ -6,6 +6,10 @@ package main
 // does once tokens are cached (bench/load.sh measures both).
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -94,3 +98,33 @@ func (n noHijackWriter) Write(b []byte) (int, error) {
 // FlushError flushes buffered data to the client (http.ResponseController
 // uses it).
 func (n noHijackWriter) FlushError() error { return n.rc.Flush() }
+
+// maxBufferedBody is the largest request body the proxy reads whole before
+// forwarding (MCP's JSON-RPC messages are far smaller).
+const maxBufferedBody = 64 << 10
+
+// bufferBody reads a request body of known length up to maxBufferedBody
+// to its end and puts it back in memory. net/http's transport writes the
+// upstream request's head and an in-memory body in one write; a body it
+// cannot tell is in memory gets a write of the head alone first. (nginx
+// buffers request bodies too, by default.) Larger bodies and bodies of
+// unknown length are streamed as they come. The error is for a body that
+// ended early or could not be read.
+func bufferBody(r *http.Request) error {
+	if r.ContentLength <= 0 || r.ContentLength > maxBufferedBody || r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	// One byte more than announced, so that the read goes on to io.EOF
+	// (which lifts the read deadline, see boundReads).
+	b := make([]byte, r.ContentLength+1)
+	n, err := io.ReadFull(r.Body, b)
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) && int64(n) == r.ContentLength:
+	case err == nil:
+		return fmt.Errorf("the request body is longer than its Content-Length")
+	default:
+		return fmt.Errorf("reading the request body: %w", err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b[:n]))
+	return nil
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -100,5 +101,97 @@ func TestCopyBuffers(t *testing.T) {
 		if g := c.Get(); len(g) != copyBufferSize {
 			t.Fatalf("Get after Put: %d bytes, want %d (a foreign buffer was pooled?)", len(g), copyBufferSize)
 		}
+	}
+}
+
+// eofReader records whether a read returned io.EOF.
+type eofReader struct {
+	r   io.Reader
+	eof bool
+}
+
+func (e *eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		e.eof = true
+	}
+	return n, err
+}
+
+func (e *eofReader) Close() error { return nil }
+
+func TestBufferBody(t *testing.T) {
+	body := strings.Repeat("x", 1000)
+	tests := []struct {
+		name     string
+		body     string
+		length   int64
+		buffered bool   // the body is replaced by one in memory
+		wantErr  string // "" for none
+	}{
+		{"known length", body, 1000, true, ""},
+		{"largest buffered", strings.Repeat("y", maxBufferedBody), maxBufferedBody, true, ""},
+		{"too large: streamed", strings.Repeat("y", maxBufferedBody+1), maxBufferedBody + 1, false, ""},
+		{"unknown length: streamed", body, -1, false, ""},
+		{"ends early", body[:10], 1000, false, "reading the request body: unexpected EOF"},
+		{"longer than announced", body, 10, false, "longer than its Content-Length"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &eofReader{r: strings.NewReader(tt.body)}
+			r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+			r.Body, r.ContentLength = src, tt.length
+			err := bufferBody(r)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if replaced := r.Body != io.ReadCloser(src); replaced != tt.buffered {
+				t.Fatalf("body replaced: %v, want %v", replaced, tt.buffered)
+			}
+			// A buffered body was read to io.EOF (boundReads lifts the
+			// read deadline there, so a long response is not cut).
+			if tt.buffered && !src.eof {
+				t.Error("the body was not read to io.EOF")
+			}
+			got, _ := io.ReadAll(r.Body)
+			if string(got) != tt.body {
+				t.Errorf("forwarded body: %d bytes, want %d", len(got), len(tt.body))
+			}
+		})
+	}
+}
+
+// TestProxyRefusesTruncatedBody: a request whose body ends before its
+// Content-Length is answered 400 by the proxy and never reaches the
+// upstream.
+func TestProxyRefusesTruncatedBody(t *testing.T) {
+	kp := testkeystest.SharedRSAKeyPair(t)
+	up := newFakeUpstream(t)
+	ts := startProxy(t, up.srv.URL+"/up/mcp", pemVars(kp))
+	tok := mintFor(t, kp, ts, testkeys.TokenOptions{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(conn, "POST /mcp HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+tok+"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\":")
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "could not be read") {
+		t.Errorf("truncated body: %d %s, want 400", resp.StatusCode, body)
+	}
+	if n := up.hits.Load(); n != 0 {
+		t.Errorf("the upstream got %d requests", n)
 	}
 }
