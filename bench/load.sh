@@ -8,6 +8,8 @@
 #              token per client (bench/cmd/load issuer, testkeys)
 #   upstream   the MCP server stand-in: 200 with a small JSON-RPC result
 #   plain      httputil.ReverseProxy, no auth, mcpauth's transport settings
+#   plain-buffered
+#              the same, reading request bodies whole first as mcpauth does
 #   mcpauth-cache / mcpauth-nocache
 #              mcpauth proxy with MCPAUTH_JWT_CACHE_SIZE=1000 / 0
 #   oauth2-proxy
@@ -23,7 +25,7 @@
 # (bench/cmd/load report; `make bench` keeps that section).
 #
 # Settings: ROUNDS (3), DURATION (8s), WARMUP (2s), CONNECTIONS (32),
-# THREADS (1), BASE_PORT (18300: 11 ports from it must be free), CONFIGS
+# THREADS (1), BASE_PORT (18300: 12 ports from it must be free), CONFIGS
 # (space-separated subset, default all), LOAD_CACHE
 # (~/.cache/mcpauth-bench), OUT (bench/RESULTS.md; "" prints only), NOISE
 # (a note on the machine's load, for RESULTS.md).
@@ -40,7 +42,7 @@ LOAD_CACHE=${LOAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpauth-bench}
 OUT=${OUT-bench/RESULTS.md}
 NOISE=${NOISE:-}
 OAUTH2_PROXY_VERSION=v7.15.6
-ALL_CONFIGS="upstream plain mcpauth-cache mcpauth-nocache oauth2-proxy nginx-plain nginx-authz nginx-authz-nocache"
+ALL_CONFIGS="upstream plain plain-buffered mcpauth-cache mcpauth-nocache oauth2-proxy nginx-plain nginx-authz nginx-authz-nocache"
 CONFIGS=${CONFIGS:-$ALL_CONFIGS}
 BASE_URL=https://mcp.example.com
 AUDIENCE=$BASE_URL/mcp
@@ -60,7 +62,8 @@ p_nauthz=$((BASE_PORT + 7))
 p_authz=$((BASE_PORT + 8))
 p_nauthzn=$((BASE_PORT + 9))
 p_authzn=$((BASE_PORT + 10))
-for p in $(seq "$BASE_PORT" $((BASE_PORT + 10))); do
+p_plainb=$((BASE_PORT + 11))
+for p in $(seq "$BASE_PORT" $((BASE_PORT + 11))); do
 	if curl -s -o /dev/null "http://127.0.0.1:$p/" 2>/dev/null; then
 		echo "load.sh: port $p is in use; set BASE_PORT" >&2
 		exit 1
@@ -112,6 +115,8 @@ start upstream "$work/load" upstream -addr "127.0.0.1:$p_upstream"
 ready upstream "$UPSTREAM"
 start plain "$work/load" plain -addr "127.0.0.1:$p_plain" -upstream "$UPSTREAM"
 ready plain "http://127.0.0.1:$p_plain/healthz"
+start plain-buffered "$work/load" plain -addr "127.0.0.1:$p_plainb" -upstream "$UPSTREAM" -buffer-bodies
+ready plain-buffered "http://127.0.0.1:$p_plainb/healthz"
 
 # mcpauth NAME COMMAND PORT CACHE_SIZE [VAR=VALUE...]
 mcpauth() {
@@ -214,6 +219,7 @@ ready nginx "http://127.0.0.1:$p_nplain/healthz"
 declare -A url=(
 	[upstream]=$UPSTREAM
 	[plain]=http://127.0.0.1:$p_plain/mcp
+	[plain-buffered]=http://127.0.0.1:$p_plainb/mcp
 	[mcpauth-cache]=http://127.0.0.1:$p_mcache/mcp
 	[mcpauth-nocache]=http://127.0.0.1:$p_mnocache/mcp
 	[oauth2-proxy]=http://127.0.0.1:$p_oauth2/mcp

@@ -97,7 +97,12 @@ func identityHeaders(at *mcpauth.AccessToken) (map[string]string, error) {
 // setIdentityHeaders sets the identity headers of at, which checkIdentity
 // accepted, in h (under their canonical keys, as Header.Set would).
 func setIdentityHeaders(h http.Header, at *mcpauth.AccessToken) {
-	eachIdentityHeader(at, func(name, value string) { h[canonicalIdentityHeader[name]] = []string{value} })
+	// One backing array for all the values (six at most).
+	values := make([]string, 0, 6)
+	eachIdentityHeader(at, func(name, value string) {
+		values = append(values, value)
+		h[canonicalIdentityHeader[name]] = values[len(values)-1 : len(values) : len(values)]
+	})
 }
 
 // canonicalIdentityHeader maps each identity header to its canonical key.

@@ -44,26 +44,23 @@ func newUpstreamTransport() *http.Transport {
 // the garbage collector clear) for every response.
 const copyBufferSize = 32 << 10
 
-// copyBuffers is the proxy's httputil.BufferPool.
+// copyBuffers is the proxy's httputil.BufferPool. It pools the arrays
+// themselves, so that neither Get nor Put allocates.
 type copyBuffers struct{ pool sync.Pool }
 
 func newCopyBuffers() *copyBuffers {
-	return &copyBuffers{pool: sync.Pool{New: func() any {
-		b := make([]byte, copyBufferSize)
-		return &b
-	}}}
+	return &copyBuffers{pool: sync.Pool{New: func() any { return new([copyBufferSize]byte) }}}
 }
 
 // Get implements httputil.BufferPool.
-func (c *copyBuffers) Get() []byte { return *c.pool.Get().(*[]byte) }
+func (c *copyBuffers) Get() []byte { return c.pool.Get().(*[copyBufferSize]byte)[:] }
 
 // Put implements httputil.BufferPool. Buffers of another size are dropped.
 func (c *copyBuffers) Put(b []byte) {
 	if cap(b) != copyBufferSize {
 		return
 	}
-	b = b[:copyBufferSize]
-	c.pool.Put(&b)
+	c.pool.Put((*[copyBufferSize]byte)(b[:copyBufferSize]))
 }
 
 // noHijackWriter is the ResponseWriter the reverse proxy writes to: it

@@ -3,8 +3,10 @@
 // httputil.ReverseProxy and nginx on loopback. Its subcommands:
 //
 //	load upstream -addr A             the MCP server stand-in: 200 and a small JSON-RPC result
-//	load plain -addr A -upstream URL  httputil.ReverseProxy without auth, with mcpauth
+//	load plain -addr A -upstream URL [-buffer-bodies]
+//	                                  httputil.ReverseProxy without auth, with mcpauth
 //	                                  proxy's transport settings, buffer pool and flushing
+//	                                  (and its request-body buffering)
 //	load issuer -addr A -aud AUD -tokens N -out FILE
 //	                                  an RS256 key's JWK Set and OpenID configuration on
 //	                                  http://A, and N tokens for AUD (one per client)

@@ -26,8 +26,9 @@ func main() {
 	case "plain":
 		addr := fs.String("addr", "127.0.0.1:0", "listen address")
 		upstream := fs.String("upstream", "", "upstream URL")
+		buffer := fs.Bool("buffer-bodies", false, "read request bodies up to 64 KiB whole before forwarding, as mcpauth proxy does")
 		fs.Parse(args)
-		err = runPlain(ctx, *addr, *upstream)
+		err = runPlain(ctx, *addr, *upstream, *buffer)
 	case "issuer":
 		addr := fs.String("addr", "127.0.0.1:0", "listen address")
 		aud := fs.String("aud", "", "audience of the tokens")

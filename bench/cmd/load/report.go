@@ -20,6 +20,7 @@ import (
 var configs = []struct{ name, desc string }{
 	{"upstream", "the upstream alone (no proxy)"},
 	{"plain", "httputil.ReverseProxy, no auth"},
+	{"plain-buffered", "the same, request bodies read whole first"},
 	{"mcpauth-cache", "mcpauth proxy, token cache on"},
 	{"mcpauth-nocache", "mcpauth proxy, token cache off"},
 	{"oauth2-proxy", "oauth2-proxy v7.15.6, JWT bearer"},
@@ -169,7 +170,7 @@ func runReport(in, out, command, settings, noise string) error {
 		targets = append(targets, target{m.p99 <= 1.2*p.p99, true, fmt.Sprintf("%-58s ×%.2f (%s vs %s)", "mcpauth-cache p99 ≤ 1.2 × plain p99", m.p99/p.p99, fmtLatency(m.p99), fmtLatency(p.p99))})
 	}
 	var info []string
-	for _, pair := range [][2]string{{"mcpauth-nocache", "plain"}, {"nginx-authz", "nginx-plain"}, {"nginx-authz-nocache", "nginx-plain"}, {"oauth2-proxy", "plain"}} {
+	for _, pair := range [][2]string{{"mcpauth-cache", "plain-buffered"}, {"mcpauth-nocache", "plain"}, {"nginx-authz", "nginx-plain"}, {"nginx-authz-nocache", "nginx-plain"}, {"oauth2-proxy", "plain"}} {
 		if r, spread := ratio(pair[0], pair[1]); r > 0 {
 			info = append(info, fmt.Sprintf("%-58s ×%.2f (%s)", pair[0]+" / "+pair[1]+" req/s", r, spread))
 		}
@@ -251,7 +252,10 @@ same loopback issuer, one token per client (wrk rotates the tokens over
 the connections), and verifies them against its JWK Set (oauth2-proxy
 discovers the issuer; --skip-jwt-bearer-tokens). Every run must have only
 2xx answers, or the report fails. plain is the reference: an
-httputil.ReverseProxy with mcpauth proxy's transport settings, buffer pool
-and flushing, and no authentication. The nginx rows use keep-alive to the
-upstream and to authz alike.
+httputil.ReverseProxy with mcpauth proxy's transport settings (1024 idle
+upstream connections), buffer pool and flushing, and no authentication;
+plain-buffered also reads request bodies up to 64 KiB whole before
+forwarding, as mcpauth proxy does (one write per upstream request instead
+of two), so mcpauth-cache / plain-buffered is the cost of authentication
+alone. The nginx rows use keep-alive to the upstream and to authz alike.
 `

@@ -4,6 +4,7 @@ package main
 // and the token issuer that bench/load.sh starts on loopback.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,9 +60,11 @@ func runUpstream(ctx context.Context, addr string) error {
 
 // runPlain is the reference: an httputil.ReverseProxy without any
 // authentication, with the upstream transport, buffer pool and flushing
-// of mcpauth proxy (cmd/mcpauth/proxy_transport.go), so that the only
-// difference left is what mcpauth adds. /healthz is answered locally.
-func runPlain(ctx context.Context, addr, upstream string) error {
+// of mcpauth proxy (cmd/mcpauth/proxy_transport.go). With buffer it also
+// reads small request bodies whole before forwarding, as mcpauth proxy
+// does, so that the only difference left is authentication. /healthz is
+// answered locally.
+func runPlain(ctx context.Context, addr, upstream string, buffer bool) error {
 	target, err := url.Parse(upstream)
 	if err != nil || target.Host == "" {
 		return fmt.Errorf("-upstream %q is not an absolute URL", upstream)
@@ -79,6 +82,12 @@ func runPlain(ctx context.Context, addr, upstream string) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if buffer {
+			if err := bufferBody(r); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+		}
 		rp.ServeHTTP(flushingWriter{w, http.NewResponseController(w)}, r)
 	}))
 	return serveUntil(ctx, addr, mux)
@@ -116,11 +125,31 @@ func (f flushingWriter) FlushError() error { return f.rc.Flush() }
 type bufferPool struct{ p sync.Pool }
 
 func newBufferPool() *bufferPool {
-	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+	return &bufferPool{p: sync.Pool{New: func() any { return new([32 << 10]byte) }}}
 }
 
-func (b *bufferPool) Get() []byte  { return *(b.p.Get().(*[]byte)) }
-func (b *bufferPool) Put(s []byte) { b.p.Put(&s) }
+func (b *bufferPool) Get() []byte { return b.p.Get().(*[32 << 10]byte)[:] }
+func (b *bufferPool) Put(s []byte) {
+	if cap(s) == 32<<10 {
+		b.p.Put((*[32 << 10]byte)(s[:32<<10]))
+	}
+}
+
+// bufferBody mirrors cmd/mcpauth's: a request body of known length up to
+// 64 KiB is read whole, so that the transport writes the upstream request
+// in one write.
+func bufferBody(r *http.Request) error {
+	if r.ContentLength <= 0 || r.ContentLength > 64<<10 {
+		return nil
+	}
+	b := make([]byte, r.ContentLength+1)
+	n, err := io.ReadFull(r.Body, b)
+	if !errors.Is(err, io.ErrUnexpectedEOF) || int64(n) != r.ContentLength {
+		return fmt.Errorf("bad request body (%d bytes, %v)", n, err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b[:n]))
+	return nil
+}
 
 // runIssuer generates an RS256 key, serves its JWK Set at
 // /.well-known/jwks.json and an OpenID Provider configuration at
