@@ -45,6 +45,7 @@ var errNotInstalled = errors.New("not installed")
 func TestMain(m *testing.M) {
 	code := m.Run()
 	stopUpstreams()
+	removeMcpauthBinary()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintf(os.Stderr, "goleak: goroutines still running after the tests: %v\n", err)
