@@ -384,6 +384,10 @@ func TestGatewayCaddy(t *testing.T) {
 	testGateway(t, startCaddy)
 }
 
+// dpopChallenge starts the DPoP challenge of authz's default
+// configuration (MCPAUTH_DPOP=allow, every asymmetric algorithm).
+const dpopChallenge = `DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519", `
+
 // rawHeader is one header sent with its name exactly as written.
 type rawHeader struct{ name, value string }
 
@@ -482,7 +486,7 @@ func testGateway(t *testing.T, start func(t *testing.T, authzAddr, serverAddr st
 		exp := tokenExp(t, full)
 		want := map[string]string{
 			headerClientID: "app-1", headerSubject: "alice", headerScopes: "mcp:tools read",
-			headerIssuer: iss, headerExpiresAt: exp,
+			headerIssuer: iss, headerExpiresAt: exp, headerDPoPJKT: "",
 		}
 		checkWhoami(t, got.body, want)
 		seen := server.requests()[before:]
@@ -504,12 +508,59 @@ func testGateway(t *testing.T, start func(t *testing.T, authzAddr, serverAddr st
 			t.Fatalf("whoami: %d %s", got.status, got.body)
 		}
 		want := map[string]string{headerClientID: "app-2", headerSubject: "", headerScopes: "mcp:tools",
-			headerIssuer: iss, headerExpiresAt: tokenExp(t, bare)}
+			headerIssuer: iss, headerExpiresAt: tokenExp(t, bare), headerDPoPJKT: ""}
 		seen := server.requests()[before:]
 		if len(seen) != 1 {
 			t.Fatalf("the MCP server saw %d requests", len(seen))
 		}
 		checkIdentity(t, seen[0].header, want)
+	})
+
+	t.Run("DPoP-bound token", func(t *testing.T) {
+		client := testkeystest.SharedECKeyPair(t)
+		tok := mintAuthz(t, kp, testkeys.TokenOptions{
+			Scopes:           []string{"mcp:tools"},
+			AdditionalClaims: map[string]any{"client_id": "app-3", "cnf": testkeys.DPoPConfirmation(client)},
+		})
+		proof, err := testkeys.CreateDPoPProof(client, testkeys.DPoPProofOptions{Method: http.MethodPost, URL: authzBase + mcpPath, AccessToken: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(server.requests())
+		got := send(t, http.MethodPost, gw+mcpPath, "", whoamiBody,
+			append([]rawHeader{{"Authorization", "DPoP " + tok}, {"DPoP", proof}}, spoofed...)...)
+		if got.status != http.StatusOK {
+			t.Fatalf("whoami: %d %q %s", got.status, got.header.Values("WWW-Authenticate"), got.body)
+		}
+		want := map[string]string{headerClientID: "app-3", headerSubject: testkeys.DefaultSubject, headerScopes: "mcp:tools",
+			headerIssuer: iss, headerExpiresAt: tokenExp(t, tok), headerDPoPJKT: client.KeyID()}
+		checkWhoami(t, got.body, want)
+		seen := server.requests()[before:]
+		if len(seen) != 1 {
+			t.Fatalf("the MCP server saw %d requests", len(seen))
+		}
+		checkIdentity(t, seen[0].header, want)
+		if v := seen[0].header.Values("DPoP"); len(v) != 0 {
+			t.Errorf("the MCP server received the DPoP proof")
+		}
+
+		// A proven token without the required scope: step-up, as for Bearer.
+		narrow := mintAuthz(t, kp, testkeys.TokenOptions{
+			Scopes:           []string{"read"},
+			AdditionalClaims: map[string]any{"cnf": testkeys.DPoPConfirmation(client)},
+		})
+		proof, err = testkeys.CreateDPoPProof(client, testkeys.DPoPProofOptions{Method: http.MethodPost, URL: authzBase + mcpPath, AccessToken: narrow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = send(t, http.MethodPost, gw+mcpPath, "", whoamiBody, rawHeader{"Authorization", "DPoP " + narrow}, rawHeader{"DPoP", proof})
+		if ch := got.header.Values("WWW-Authenticate"); got.status != http.StatusForbidden || len(ch) != 2 ||
+			!strings.Contains(ch[1], `error="insufficient_scope"`) || !strings.HasPrefix(ch[1], "DPoP ") {
+			t.Errorf("without the scope: %d %q %s", got.status, ch, got.body)
+		}
+		if n := len(server.requests()) - before; n != 1 {
+			t.Errorf("a refused request reached the MCP server")
+		}
 	})
 
 	t.Run("refused", func(t *testing.T) {
@@ -536,8 +587,9 @@ func testGateway(t *testing.T, start func(t *testing.T, authzAddr, serverAddr st
 				if got.status != tc.status {
 					t.Fatalf("%d, want %d: %s", got.status, tc.status, got.body)
 				}
-				if ch := got.header.Values("WWW-Authenticate"); tc.challenge != "" && (len(ch) != 1 || ch[0] != tc.challenge) {
-					t.Errorf("WWW-Authenticate = %q\nwant %q", ch, tc.challenge)
+				// Both schemes: Bearer, and DPoP (MCPAUTH_DPOP=allow).
+				if ch, want := got.header.Values("WWW-Authenticate"), []string{tc.challenge, dpopChallenge + strings.TrimPrefix(tc.challenge, "Bearer ")}; tc.challenge != "" && !slices.Equal(ch, want) {
+					t.Errorf("WWW-Authenticate = %q\nwant %q", ch, want)
 				}
 				var e struct {
 					Error       string `json:"error"`
@@ -617,7 +669,8 @@ func checkIdentity(t *testing.T, h http.Header, want map[string]string) {
 	}
 }
 
-// checkWhoami fails unless the whoami result names the identity in want.
+// checkWhoami fails unless the whoami result names the identity in want
+// (an empty value: absent or empty).
 func checkWhoami(t *testing.T, body string, want map[string]string) {
 	t.Helper()
 	var rpc struct {
@@ -629,7 +682,11 @@ func checkWhoami(t *testing.T, body string, want map[string]string) {
 		t.Fatalf("whoami answered %s (%v)", body, err)
 	}
 	for name, v := range want {
-		if got := rpc.Result.StructuredContent[name]; !slices.Equal(got, []string{v}) {
+		got := rpc.Result.StructuredContent[name]
+		if v == "" && len(got) == 0 {
+			continue // nginx sends no header for an empty value
+		}
+		if !slices.Equal(got, []string{v}) {
 			t.Errorf("whoami: %s = %q, want [%q]", name, got, v)
 		}
 	}
