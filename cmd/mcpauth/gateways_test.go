@@ -493,7 +493,7 @@ func testGateway(t *testing.T, start func(t *testing.T, authzAddr, serverAddr st
 		if len(seen) != 1 || seen[0].method != http.MethodPost || seen[0].path != mcpPath {
 			t.Fatalf("the MCP server saw %+v, want one POST %s", seen, mcpPath)
 		}
-		checkIdentity(t, seen[0].header, want)
+		checkReceivedIdentity(t, seen[0].header, want)
 	})
 
 	t.Run("token without sub", func(t *testing.T) {
@@ -513,7 +513,7 @@ func testGateway(t *testing.T, start func(t *testing.T, authzAddr, serverAddr st
 		if len(seen) != 1 {
 			t.Fatalf("the MCP server saw %d requests", len(seen))
 		}
-		checkIdentity(t, seen[0].header, want)
+		checkReceivedIdentity(t, seen[0].header, want)
 	})
 
 	t.Run("DPoP-bound token", func(t *testing.T) {
@@ -539,7 +539,7 @@ func testGateway(t *testing.T, start func(t *testing.T, authzAddr, serverAddr st
 		if len(seen) != 1 {
 			t.Fatalf("the MCP server saw %d requests", len(seen))
 		}
-		checkIdentity(t, seen[0].header, want)
+		checkReceivedIdentity(t, seen[0].header, want)
 		if v := seen[0].header.Values("DPoP"); len(v) != 0 {
 			t.Errorf("the MCP server received the DPoP proof")
 		}
@@ -640,11 +640,11 @@ func sameAnswer(t *testing.T, name string, got, direct gatewayAnswer) {
 	}
 }
 
-// checkIdentity fails unless h (what the MCP server received) has exactly
+// checkReceivedIdentity fails unless h (what the MCP server received) has exactly
 // the identity in want (an empty value: the header absent or empty), no
 // other header with the identity prefix in any spelling, and no
 // Authorization.
-func checkIdentity(t *testing.T, h http.Header, want map[string]string) {
+func checkReceivedIdentity(t *testing.T, h http.Header, want map[string]string) {
 	t.Helper()
 	for k, vs := range h {
 		if !isIdentityHeader(k) {
