@@ -20,9 +20,9 @@ import (
 // envTrustedProxies lists the gateways whose forwarding headers are kept.
 const envTrustedProxies = "MCPAUTH_TRUSTED_PROXIES"
 
-// forwardingHeaders are the headers (as normalHeaderName spells them) that
-// carry the client's address, or the host and scheme it used, as seen by a
-// proxy in front; any name starting with "x-forwarded-" too.
+// forwardingHeaders are the headers (as appendNormalHeaderName spells
+// them) that carry the client's address, or the host and scheme it used,
+// as seen by a proxy in front; any name starting with "x-forwarded-" too.
 var forwardingHeaders = map[string]bool{
 	"forwarded":           true, // RFC 7239
 	"x-forwarded":         true,

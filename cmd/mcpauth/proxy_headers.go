@@ -55,14 +55,10 @@ func isIdentityHeader(name string) bool {
 	return true
 }
 
-// normalHeaderName is name in lower case with '_' as '-': the form under
-// which CGI/WSGI-style servers (HTTP_X_REAL_IP) cannot tell names apart.
-func normalHeaderName(name string) string {
-	return string(appendNormalHeaderName(make([]byte, 0, len(name)), name))
-}
-
-// appendNormalHeaderName appends normalHeaderName(name) to b. Callers
-// pass a stack buffer, so that deciding about a header allocates nothing.
+// appendNormalHeaderName appends name in lower case with '_' as '-' to b:
+// the form under which CGI/WSGI-style servers (HTTP_X_REAL_IP) cannot tell
+// names apart. Callers pass a stack buffer, so that deciding about a
+// header allocates nothing.
 func appendNormalHeaderName(b []byte, name string) []byte {
 	for i := 0; i < len(name); i++ {
 		b = append(b, normalHeaderByte(name[i]))
