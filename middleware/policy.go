@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/mcpauth/mcpauth"
@@ -94,13 +95,26 @@ func (c *config) effective(at *mcpauth.AccessToken) *mcpauth.AccessToken {
 	if c.policy == nil {
 		return at
 	}
-	s := c.policy.EffectiveScopes(at.Scopes)
-	if len(s) == len(at.Scopes) && (len(s) == 0 || &s[0] == &at.Scopes[0]) {
+	var buf [len(effectiveToken{}.scopes)]string
+	s, changed := c.policy.AppendEffectiveScopes(buf[:0], at.Scopes)
+	if !changed {
 		return at
 	}
-	cp := *at
-	cp.Scopes = s
-	return &cp
+	// One allocation for the copy and, typically, its scopes.
+	cp := &effectiveToken{AccessToken: *at}
+	if len(s) <= len(cp.scopes) {
+		n := copy(cp.scopes[:], s)
+		cp.Scopes = cp.scopes[:n:n]
+	} else {
+		cp.Scopes = slices.Clone(s)
+	}
+	return &cp.AccessToken
+}
+
+// effectiveToken is an access token with room for a few effective scopes.
+type effectiveToken struct {
+	mcpauth.AccessToken
+	scopes [3]string
 }
 
 // authorize applies the policy to an accepted request. It returns false
@@ -139,8 +153,17 @@ func (c *config) checkPolicy(r *http.Request, at *mcpauth.AccessToken) policy.De
 	if r.ContentLength > limit {
 		return p.CheckOversized(r.Header)
 	}
-	b, over, err := readCapped(r.Body, r.ContentLength, limit)
-	rb := &restoredBody{b: b, body: r.Body}
+	var rb *restoredBody
+	var buf []byte
+	if r.ContentLength >= 0 && r.ContentLength < int64(len(smallBody{}.buf)) {
+		// A typical message: one allocation for the bytes and the reader.
+		sb := new(smallBody)
+		rb, buf = &sb.restoredBody, sb.buf[:0]
+	} else {
+		rb = new(restoredBody)
+	}
+	b, over, err := readCapped(r.Body, r.ContentLength, limit, buf)
+	rb.b, rb.body = b, r.Body
 	r.Body = rb
 	switch {
 	case err != nil:
@@ -155,15 +178,18 @@ func (c *config) checkPolicy(r *http.Request, at *mcpauth.AccessToken) policy.De
 }
 
 // readCapped reads body to its end, or until it has more than limit bytes
-// (over). size is the announced length, or -1.
-func readCapped(body io.Reader, size, limit int64) (b []byte, over bool, err error) {
+// (over). size is the announced length, or -1. buf, when not nil, is empty
+// memory to read into, with room for size bytes and one more.
+func readCapped(body io.Reader, size, limit int64, buf []byte) (b []byte, over bool, err error) {
 	switch {
 	case size < 0:
 		size = 512 // unknown: grow as the bytes arrive
 	case size > 64<<10:
 		size = 64 << 10 // large: do not trust the announcement with memory
 	}
-	b = make([]byte, 0, size+1) // one spare byte to see the end
+	if b = buf; b == nil {
+		b = make([]byte, 0, size+1) // one spare byte to see the end
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -192,6 +218,13 @@ type restoredBody struct {
 	body io.ReadCloser
 }
 
+// smallBody is a restoredBody with room for the bytes of a body shorter
+// than its buffer (the size makes one 512-byte allocation).
+type smallBody struct {
+	restoredBody
+	buf [440]byte
+}
+
 // Read implements io.Reader.
 func (rb *restoredBody) Read(p []byte) (int, error) {
 	if rb.off < len(rb.b) {
@@ -207,6 +240,27 @@ func (rb *restoredBody) Read(p []byte) (int, error) {
 	}
 	return 0, io.EOF
 }
+
+// WriteTo implements io.WriterTo, so that io.Copy hands the bytes read over
+// without a buffer of its own.
+func (rb *restoredBody) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(rb.b[rb.off:])
+	rb.off += n
+	total := int64(n)
+	switch {
+	case err != nil:
+		return total, err
+	case rb.err != nil:
+		return total, rb.err
+	case rb.rest:
+		m, err := io.Copy(w, onlyReader{rb.body})
+		return total + m, err
+	}
+	return total, nil
+}
+
+// onlyReader hides every method of a reader but Read.
+type onlyReader struct{ io.Reader }
 
 // Close closes the original body.
 func (rb *restoredBody) Close() error { return rb.body.Close() }

@@ -1,9 +1,11 @@
 package middleware
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -454,5 +456,109 @@ func TestWithPolicyFromHeaders(t *testing.T) {
 				t.Errorf("next got body %q", next.body)
 			}
 		})
+	}
+}
+
+// TestWithPolicyRestoresBodyForEveryReader checks that the next handler gets
+// the exact bytes sent whichever way it reads them (Read, io.Copy through
+// WriteTo, ReadFrom), for bodies that fit the one-allocation buffer, that
+// just do not, that are passed on above the cap, and whose length is
+// unknown or announced wrongly.
+func TestWithPolicyRestoresBodyForEveryReader(t *testing.T) {
+	// A policy that needs the body, and one that passes bodies above the
+	// cap on.
+	needs, err := policy.New(policy.Config{Methods: map[string][]string{"tools/list": {"notes:read"}}}, policy.WithMaxBodyBytes(4000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	passes, err := policy.New(policy.Config{}, policy.WithMaxBodyBytes(4000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readers := map[string]func(io.Reader) ([]byte, error){
+		"ReadAll": io.ReadAll,
+		"Copy": func(r io.Reader) ([]byte, error) {
+			var b strings.Builder
+			_, err := io.Copy(&b, r)
+			return []byte(b.String()), err
+		},
+		"ReadFrom": func(r io.Reader) ([]byte, error) {
+			var b bytes.Buffer
+			_, err := b.ReadFrom(r)
+			return b.Bytes(), err
+		},
+		"OneByte": func(r io.Reader) ([]byte, error) { return io.ReadAll(iotest.OneByteReader(r)) },
+	}
+	for _, size := range []int{0, 1, 100, len(smallBody{}.buf) - 2, len(smallBody{}.buf) - 1, len(smallBody{}.buf), 3999, 4000, 4001, 9000} {
+		// A tools/call padded with spaces, or a number of size digits.
+		body := strings.Repeat("1", size)
+		if call := toolCall("1", "search"); size >= len(call) {
+			body = call + strings.Repeat(" ", size-len(call))
+		}
+		p := needs
+		if size > 4000 {
+			p = passes
+		}
+		for _, announce := range []string{"exact", "unknown", "short"} {
+			for name, read := range readers {
+				t.Run(fmt.Sprintf("%d/%s/%s", size, announce, name), func(t *testing.T) {
+					var got []byte
+					var readErr error
+					h := New(notesTokens, quiet(), WithPolicy(p))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						got, readErr = read(r.Body)
+					}))
+					req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(body))
+					switch announce {
+					case "unknown":
+						req.ContentLength = -1
+					case "short":
+						req.ContentLength = int64(size / 2)
+					}
+					req.Header.Set("Authorization", "Bearer "+tok("read"))
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						t.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+					if readErr != nil || string(got) != body {
+						t.Errorf("next handler read %d bytes (%v), want the %d sent", len(got), readErr, len(body))
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestWithPolicyEffectiveScopes checks the token handed to the next
+// handler: its Scopes are the effective ones, however many, and the
+// verifier's token is left as it was.
+func TestWithPolicyEffectiveScopes(t *testing.T) {
+	granted := map[string][]string{
+		tok("few"):  {"notes:admin"},
+		tok("many"): {"a", "b", "notes:admin", "c"},
+		tok("same"): {"a", "notes:read"},
+	}
+	want := map[string][]string{
+		tok("few"):  {"notes:admin", "notes:read", "notes:write"},
+		tok("many"): {"a", "b", "notes:admin", "c", "notes:read", "notes:write"},
+		tok("same"): {"a", "notes:read"},
+	}
+	v := scopeTokens{}
+	for k, s := range granted {
+		v[k] = slices.Clone(s)
+	}
+	next := &echoBody{}
+	h := New(v, quiet(), WithPolicy(notesPolicy(t)))(next)
+	for token, w := range want {
+		req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(toolCall("1", "search")))
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 || !slices.Equal(next.scopes, w) {
+			t.Errorf("%s: %d, scopes %q; want 200, %q", token, rec.Code, next.scopes, w)
+		}
+		if !slices.Equal(v[token], granted[token]) {
+			t.Errorf("%s: the verifier's scopes became %q", token, v[token])
+		}
 	}
 }

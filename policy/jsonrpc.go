@@ -2,7 +2,9 @@ package policy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -95,6 +97,37 @@ type reader struct {
 	b     []byte
 	i     int
 	depth int
+	// names is a stack of the member names of the objects being read,
+	// innermost object last, for the duplicate check: nNames of them, the
+	// first in inline (no allocation for typical messages), the rest in
+	// spill.
+	nNames int
+	inline [24]memberName
+	spill  []memberName
+}
+
+// pushName puts n on top of the name stack.
+func (r *reader) pushName(n memberName) {
+	if r.nNames < len(r.inline) {
+		r.inline[r.nNames] = n
+	} else {
+		r.spill = append(r.spill, n)
+	}
+	r.nNames++
+}
+
+// name returns entry k of the name stack.
+func (r *reader) name(k int) *memberName {
+	if k < len(r.inline) {
+		return &r.inline[k]
+	}
+	return &r.spill[k-len(r.inline)]
+}
+
+// popNames drops the entries from base on.
+func (r *reader) popNames(base int) {
+	r.nNames = base
+	r.spill = r.spill[:max(0, base-len(r.inline))]
 }
 
 // parseBody reads a whole request body.
@@ -150,14 +183,16 @@ func (r *reader) peek() byte {
 
 // ws skips JSON whitespace.
 func (r *reader) ws() {
-	for r.i < len(r.b) {
-		switch r.b[r.i] {
+	i := r.i
+	for i < len(r.b) && r.b[i] <= ' ' {
+		switch r.b[i] {
 		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
-			return
+			i++
+			continue
 		}
+		break
 	}
+	r.i = i
 }
 
 // Member names the policy decides on.
@@ -257,18 +292,18 @@ type memberName struct {
 }
 
 // object reads an object at r.i, calling member for each member with the
-// reader positioned at its value; member must consume the value. It refuses
-// members whose names are equal or equal under Unicode simple case folding.
-// name is the decoded member name (valid only during the call); exact
-// reports a name without escapes or non-ASCII bytes.
+// reader positioned at its value; member must consume the value. A nil
+// member skips (and validates) every value. It refuses members whose names
+// are equal or equal under Unicode simple case folding. name is the decoded
+// member name (valid only during the call); exact reports a name without
+// escapes or non-ASCII bytes.
 func (r *reader) object(member func(name []byte, exact bool) error) error {
 	r.depth++
 	if r.depth > maxDepth {
 		return errDepth
 	}
-	r.i++ // '{'
-	var small [16]memberName
-	names := small[:0]
+	r.i++            // '{'
+	base := r.nNames // this object's names are from base on
 	var seen map[string]struct{}
 	r.ws()
 	if r.peek() == '}' {
@@ -293,19 +328,21 @@ func (r *reader) object(member func(name []byte, exact bool) error) error {
 				return err
 			}
 		}
-		// Duplicate and case-variant detection.
-		if seen == nil && len(names) < len(small) {
-			for _, o := range names {
-				if foldEqual(o.name, o.plain, n.name, n.plain) {
+		// Duplicate and case-variant detection: a linear scan over the
+		// first smallObject names, a map of folded names beyond.
+		if seen == nil && r.nNames-base < smallObject {
+			for k := base; k < r.nNames; k++ {
+				o := r.name(k)
+				if (len(o.name) == len(n.name) || !o.plain || !n.plain) && foldEqual(o.name, o.plain, n.name, n.plain) {
 					return errDuplicate
 				}
 			}
-			names = append(names, n)
+			r.pushName(n)
 		} else {
 			if seen == nil {
-				seen = make(map[string]struct{}, 2*len(names))
-				for _, o := range names {
-					seen[foldKey(o.name)] = struct{}{}
+				seen = make(map[string]struct{}, 2*smallObject)
+				for k := base; k < r.nNames; k++ {
+					seen[foldKey(r.name(k).name)] = struct{}{}
 				}
 			}
 			k := foldKey(n.name)
@@ -320,17 +357,28 @@ func (r *reader) object(member func(name []byte, exact bool) error) error {
 		}
 		r.i++
 		r.ws()
-		if err := member(n.name, plain); err != nil {
+		if member == nil {
+			err = r.value()
+		} else {
+			err = member(n.name, plain)
+		}
+		if err != nil {
 			return err
 		}
 		if more, err := r.more('}'); !more {
+			r.popNames(base)
 			return err
 		}
 	}
 }
 
+// smallObject is the number of member names an object's duplicate check
+// compares pairwise before it switches to a map.
+const smallObject = 16
+
 // array reads an array at r.i, calling element for each element with the
-// reader positioned at it; element must consume it.
+// reader positioned at it; element must consume it. A nil element skips
+// (and validates) every element.
 func (r *reader) array(element func() error) error {
 	r.depth++
 	if r.depth > maxDepth {
@@ -345,7 +393,13 @@ func (r *reader) array(element func() error) error {
 	}
 	for {
 		r.ws()
-		if err := element(); err != nil {
+		var err error
+		if element == nil {
+			err = r.value()
+		} else {
+			err = element()
+		}
+		if err != nil {
 			return err
 		}
 		if more, err := r.more(']'); !more {
@@ -374,9 +428,9 @@ func (r *reader) more(closer byte) (bool, error) {
 func (r *reader) value() error {
 	switch c := r.peek(); {
 	case c == '{':
-		return r.object(func([]byte, bool) error { return r.value() })
+		return r.object(nil)
 	case c == '[':
-		return r.array(r.value)
+		return r.array(nil)
 	case c == '"':
 		_, err := r.skipString()
 		return err
@@ -446,42 +500,72 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // skipString validates the string at r.i (which must be '"') and moves past
 // it. plain reports a string without escapes made of ASCII only.
 func (r *reader) skipString() (plain bool, err error) {
-	r.i++ // '"'
+	b := r.b
+	i := r.i + 1 // '"'
 	plain = true
 	for {
-		// Fast path over plain ASCII.
-		for r.i < len(r.b) {
-			c := r.b[r.i]
-			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+		// Fast path over plain ASCII: eight bytes at a time, then one.
+		for i+8 <= len(b) {
+			if m := specialBytes(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
-			r.i++
+			i += 8
 		}
-		if r.i >= len(r.b) {
+		for i < len(b) && plainASCII[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			r.i = i
 			return false, errSyntax
 		}
-		c := r.b[r.i]
+		c := b[i]
 		switch {
 		case c == '"':
-			r.i++
+			r.i = i + 1
 			return plain, nil
 		case c < 0x20:
+			r.i = i
 			return false, errControl
 		case c == '\\':
 			plain = false
+			r.i = i
 			if _, err := r.escape(); err != nil {
 				return false, err
 			}
+			i = r.i
 		default: // c >= 0x80
 			plain = false
-			rn, size := utf8.DecodeRune(r.b[r.i:])
+			rn, size := utf8.DecodeRune(b[i:])
 			if rn == utf8.RuneError && size <= 1 {
+				r.i = i
 				return false, errUTF8
 			}
-			r.i += size
+			i += size
 		}
 	}
 }
+
+// specialBytes returns a mask whose lowest set bit is in the first byte of
+// x (little-endian) that is not plainASCII, and 0 when there is none. Above
+// that byte the mask may have false positives; the first is exact, because
+// the borrows of the subtractions only run upwards from a byte that matched.
+func specialBytes(x uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) & ^v & high }
+	return (x-ones*0x20)&^x&high | // a byte below 0x20
+		zero(x^(ones*'"')) | zero(x^(ones*'\\')) |
+		x&high // a byte from 0x80 on
+}
+
+// plainASCII marks the bytes that a string can hold as they are: printable
+// ASCII other than '"' and '\\'.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // escape reads the escape sequence at r.i ('\\') and returns the rune.
 func (r *reader) escape() (rune, error) {

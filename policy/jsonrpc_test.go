@@ -1,7 +1,10 @@
 package policy
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"math/bits"
 	"strings"
 	"testing"
 )
@@ -159,6 +162,83 @@ func TestFoldKey(t *testing.T) {
 	for _, pair := range [][2]string{{"a", "b"}, {"ab", "a"}, {"é", "e"}} {
 		if foldEqual([]byte(pair[0]), false, []byte(pair[1]), false) {
 			t.Errorf("%q and %q should differ", pair[0], pair[1])
+		}
+	}
+}
+
+// TestParseBodyNameStack checks the duplicate check across nesting: names of
+// an outer object never clash with an inner object's, and a duplicate is
+// found wherever the names sit in the reader's name stack (inline or
+// spilled).
+func TestParseBodyNameStack(t *testing.T) {
+	members := func(n int, extra string) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, `"k%d":%d,`, i, i)
+		}
+		b.WriteString(extra)
+		return b.String()
+	}
+	// Nested objects of 12 names each, so that the inner ones spill.
+	nest := func(depth int, innermost string) string {
+		s := `{` + members(12, innermost) + `}`
+		for range depth {
+			s = `{` + members(12, `"inner":`+s) + `}`
+		}
+		return `{"method":"x","params":` + s + `}`
+	}
+	for _, tt := range []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"same names at every level", nest(4, `"last":1`), nil},
+		{"duplicate in a spilled object", nest(4, `"k3":1`), errDuplicate},
+		{"case variant in a spilled object", nest(4, `"K3":1`), errDuplicate},
+		{"duplicate beyond the pairwise scan in a spilled object", `{"method":"x","params":{` + members(20, `"a":{`+members(30, `"k29":1`)+`}`) + `}}`, errDuplicate},
+		{"no duplicate after a closed object", `{"method":"x","params":{"a":{` + members(30, `"z":1`) + `},` + members(30, `"z":1`) + `}}`, nil},
+		// Objects whose names spill after a spilled object closed: the
+		// stack must not hold the closed object's names any more.
+		{"duplicate after a closed spilled object", `{"method":"x","params":{` + members(16, `"a":{`+members(10, `"b":{"x":1,"q":2},"c":{"p":1,"p":2}`)+`}`) + `}}`, errDuplicate},
+		{"distinct names after a closed spilled object", `{"method":"x","params":{` + members(16, `"a":{`+members(10, `"b":{"x":1,"q":2},"c":{"p":1,"q":2}`)+`}`) + `}}`, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b body
+			if err := parseBody([]byte(tt.in), &b); !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+				t.Errorf("parseBody = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestSpecialBytes checks the eight-byte scan against the byte table: for
+// every byte value at every position, the first byte the mask marks is the
+// first byte that is not plain ASCII.
+func TestSpecialBytes(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			for _, after := range []byte{'a', 0, '"', 0xff} {
+				for k := pos + 1; k < 8; k++ {
+					w[k] = after
+				}
+				first := 8
+				for k, x := range w {
+					if !plainASCII[x] {
+						first = k
+						break
+					}
+				}
+				m := specialBytes(binary.LittleEndian.Uint64(w))
+				got := 8
+				if m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				if got != first {
+					t.Fatalf("%q: first special byte at %d, mask says %d", w, first, got)
+				}
+			}
 		}
 	}
 }

@@ -461,24 +461,43 @@ func (p *Policy) grantsOne(granted []string, want string) bool {
 // imply, without repeats. The result is granted itself when nothing
 // changes.
 func (p *Policy) EffectiveScopes(granted []string) []string {
+	out, changed := p.AppendEffectiveScopes(nil, granted)
+	if !changed {
+		return granted
+	}
+	return out
+}
+
+// AppendEffectiveScopes is [Policy.EffectiveScopes] for a caller that keeps
+// the result in memory of its own: when the effective scopes differ from
+// granted it appends them to dst and returns the extended slice and true;
+// otherwise it returns dst unchanged and false.
+func (p *Policy) AppendEffectiveScopes(dst, granted []string) ([]string, bool) {
 	changed := false
 	for _, g := range granted {
-		if p.h.implied[p.normalize(g)] != nil || p.normalize(g) != g {
+		if n := p.normalize(g); n != g || p.h.implied[n] != nil {
 			changed = true
 			break
 		}
 	}
 	if !changed {
-		return granted
+		return dst, false
 	}
-	out := make([]string, 0, 2*len(granted))
+	base := len(dst)
+	add := func(s string) {
+		if !slices.Contains(dst[base:], s) {
+			dst = append(dst, s)
+		}
+	}
 	for _, g := range granted {
-		out = union(out, p.normalize(g))
+		add(p.normalize(g))
 	}
 	for _, g := range granted {
-		out = union(out, p.h.implied[p.normalize(g)]...)
+		for _, s := range p.h.implied[p.normalize(g)] {
+			add(s)
+		}
 	}
-	return out
+	return dst, true
 }
 
 // Advertised returns scopes as a client should request them: with the scope

@@ -222,6 +222,17 @@ func TestEffectiveScopes(t *testing.T) {
 	if got := p.EffectiveScopes([]string{"notes:admin", "openid"}); !slices.Equal(got, []string{"notes:admin", "openid", "notes:read", "notes:write"}) {
 		t.Errorf("EffectiveScopes = %q", got)
 	}
+	// AppendEffectiveScopes appends after what dst holds, without
+	// dropping a scope that dst already has, and leaves dst alone when
+	// nothing changes.
+	dst := []string{"x", "notes:read"}
+	got, changed := p.AppendEffectiveScopes(dst, []string{"notes:write", "notes:write"})
+	if !changed || !slices.Equal(got, []string{"x", "notes:read", "notes:write", "notes:read"}) {
+		t.Errorf("AppendEffectiveScopes = %q, %v", got, changed)
+	}
+	if got, changed := p.AppendEffectiveScopes(dst, in); changed || !slices.Equal(got, dst) {
+		t.Errorf("AppendEffectiveScopes without a change = %q, %v", got, changed)
+	}
 }
 
 func TestAdvertiseDropsOfflineAccess(t *testing.T) {
