@@ -1,7 +1,7 @@
 package dpop
 
 import (
-	"crypto/sha256"
+	"strings"
 	"sync"
 
 	"github.com/mcpauth/mcpauth/internal/jose"
@@ -9,7 +9,12 @@ import (
 
 // headerCacheSize bounds each generation of the header cache: two
 // generations hold at most twice as many clients' headers.
-const headerCacheSize = 4096
+const headerCacheSize = 2048
+
+// maxCachedHeader is the longest header (base64url) the cache keeps: room
+// for an RSA-4096 jwk; longer ones are checked every time. With the size
+// above the cache holds at most 2 × 2048 × 1.5 KiB = 6 MiB of keys.
+const maxCachedHeader = 1536
 
 // checkedHeader is the outcome of a proof header that passed every header
 // and key check: its algorithm and its parsed key with thumbprint.
@@ -18,8 +23,8 @@ type checkedHeader struct {
 	jwk jose.PublicJWK
 }
 
-// headerCache remembers the headers that passed the checks, keyed by the
-// SHA-256 of their base64url text. A client signs every proof with the
+// headerCache remembers the headers that passed the checks, keyed by their
+// base64url text. A client signs every proof with the
 // same key, so its header (typ, alg, jwk) is the same bytes each time:
 // decoding, parsing and validating it again would cost more than the rest
 // of the proof's checks together. Only accepted headers are stored, and the
@@ -30,10 +35,13 @@ type checkedHeader struct {
 // dropped.
 type headerCache struct {
 	mu        sync.Mutex
-	cur, prev map[[sha256.Size]byte]*checkedHeader
+	cur, prev map[string]*checkedHeader
 }
 
-func (c *headerCache) get(k [sha256.Size]byte) *checkedHeader {
+func (c *headerCache) get(k string) *checkedHeader {
+	if len(k) > maxCachedHeader {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if h, ok := c.cur[k]; ok {
@@ -46,15 +54,19 @@ func (c *headerCache) get(k [sha256.Size]byte) *checkedHeader {
 	return nil
 }
 
-func (c *headerCache) put(k [sha256.Size]byte, h *checkedHeader) {
+func (c *headerCache) put(k string, h *checkedHeader) {
+	if len(k) > maxCachedHeader {
+		return
+	}
+	k = strings.Clone(k) // not the whole proof's memory
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.putLocked(k, h)
 }
 
-func (c *headerCache) putLocked(k [sha256.Size]byte, h *checkedHeader) {
+func (c *headerCache) putLocked(k string, h *checkedHeader) {
 	if c.cur == nil || len(c.cur) >= headerCacheSize {
-		c.prev, c.cur = c.cur, make(map[[sha256.Size]byte]*checkedHeader, 64)
+		c.prev, c.cur = c.cur, make(map[string]*checkedHeader, 64)
 	}
 	c.cur[k] = h
 }

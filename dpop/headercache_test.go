@@ -3,6 +3,8 @@ package dpop
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -19,7 +21,7 @@ func TestHeaderCacheDecidesAsAMiss(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := defaultParts(t, kp).sign(t, kp)
-	if v.headers.get(sha256.Sum256([]byte(good[:strings.IndexByte(good, '.')]))) == nil {
+	if v.headers.get(good[:strings.IndexByte(good, '.')]) == nil {
 		t.Fatal("the accepted header is not cached")
 	}
 	parts := strings.Split(good, ".")
@@ -43,9 +45,9 @@ func TestHeaderCacheDecidesAsAMiss(t *testing.T) {
 func TestHeaderCacheBounded(t *testing.T) {
 	var c headerCache
 	h := &checkedHeader{alg: "ES256"}
-	var first [sha256.Size]byte
+	var first string
 	for i := range 3 * headerCacheSize {
-		k := sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16)})
+		k := fmt.Sprint("header-", i)
 		if i == 0 {
 			first = k
 		}
@@ -56,5 +58,25 @@ func TestHeaderCacheBounded(t *testing.T) {
 	}
 	if c.get(first) != nil {
 		t.Fatal("the oldest entry survived two rotations")
+	}
+	long := strings.Repeat("h", maxCachedHeader+1)
+	c.put(long, h)
+	if c.get(long) != nil {
+		t.Fatal("a header longer than the limit was cached")
+	}
+}
+
+// TestReplayKey: the key is the base64url SHA-256 of thumbprint, a zero
+// byte and jti, whatever their lengths.
+func TestReplayKey(t *testing.T) {
+	for _, c := range []struct{ jkt, jti string }{
+		{strings.Repeat("t", thumbprintLen), "jti-1"},
+		{strings.Repeat("t", thumbprintLen), strings.Repeat("j", maxJTIBytes)},
+		{strings.Repeat("t", 100), strings.Repeat("j", maxJTIBytes)},
+	} {
+		sum := sha256.Sum256([]byte(c.jkt + "\x00" + c.jti))
+		if got, want := replayKey(c.jkt, c.jti), base64.RawURLEncoding.EncodeToString(sum[:]); got != want {
+			t.Errorf("replayKey(%d bytes, %d bytes) = %s; want %s", len(c.jkt), len(c.jti), got, want)
+		}
 	}
 }

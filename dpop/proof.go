@@ -1,7 +1,6 @@
 package dpop
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"slices"
 	"strings"
@@ -69,8 +68,7 @@ func (v *Verifier) parse(raw string) (*proof, error) {
 		return nil, proofError(ReasonMalformed, "the DPoP proof has characters outside the base64url alphabet")
 	}
 	p := &proof{}
-	hk := sha256.Sum256([]byte(headerB64))
-	if h := v.headers.get(hk); h != nil {
+	if h := v.headers.get(headerB64); h != nil {
 		p.alg, p.jwk = h.alg, h.jwk
 	} else {
 		hb, err := b64.DecodeString(headerB64)
@@ -84,7 +82,7 @@ func (v *Verifier) parse(raw string) (*proof, error) {
 		if err := v.checkHeader(header, p); err != nil {
 			return nil, err
 		}
-		v.headers.put(hk, &checkedHeader{alg: p.alg, jwk: p.jwk})
+		v.headers.put(headerB64, &checkedHeader{alg: p.alg, jwk: p.jwk})
 	}
 
 	sig, err := b64.DecodeString(sigB64)

@@ -156,10 +156,20 @@ func checkATH(ath, token string) bool {
 // replayKey is the replay store key of a proof: jti values are unique per
 // client key, and hashing bounds the key's size whatever the jti.
 func replayKey(thumbprint, jti string) string {
-	h := sha256.New()
-	h.Write([]byte(thumbprint))
-	h.Write([]byte{0})
-	h.Write([]byte(jti))
-	var sum [sha256.Size]byte
-	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0]))
+	var in [thumbprintLen + 1 + maxJTIBytes]byte
+	if len(thumbprint)+1+len(jti) > len(in) {
+		h := sha256.New()
+		h.Write([]byte(thumbprint))
+		h.Write([]byte{0})
+		h.Write([]byte(jti))
+		return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+	}
+	n := copy(in[:], thumbprint)
+	in[n] = 0
+	n++
+	n += copy(in[n:], jti)
+	sum := sha256.Sum256(in[:n])
+	var out [43]byte
+	base64.RawURLEncoding.Encode(out[:], sum[:])
+	return string(out[:])
 }
