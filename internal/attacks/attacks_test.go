@@ -149,7 +149,7 @@ func TestSecurityChecklistNamesExistingTests(t *testing.T) {
 	for _, c := range DPoPCases(t, f) {
 		dpopNames = append(dpopNames, c.Name)
 	}
-	addAll(dpopNames, "TestAttackDPoPHTTP")
+	addAll(dpopNames, "TestAttackDPoPHTTP", "TestAttackDPoPServe")
 	for _, m := range subtestRef.FindAllStringSubmatch(text, -1) {
 		if known, ok := subtests[m[1]]; ok && !known[m[2]] {
 			t.Errorf("SECURITY.md names %s/%s, which is not a case of the shared attack table", m[1], m[2])

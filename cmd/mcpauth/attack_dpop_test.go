@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcpauth/mcpauth/dpop"
+	"github.com/mcpauth/mcpauth/internal/attacks"
+)
+
+// TestAttackDPoPServe sends every request of the DPoP section of the shared
+// attack table (internal/attacks) to "mcpauth serve", configured by its
+// variables (MCPAUTH_DPOP, MCPAUTH_DPOP_NONCE and _NONCE_SECRET, and for the
+// store-down rows MCPAUTH_DPOP_REPLAY_REDIS_URL naming a closed port), with
+// the fixture's instant as its clock. It asserts the status, the rule in
+// the log (reason and detail), the error of both challenges, DPoP-Nonce,
+// and for accepted requests what whoami reports (dpop_jkt); neither the
+// token nor a proof may appear in the response or the logs.
+func TestAttackDPoPServe(t *testing.T) {
+	f, _ := attacks.Cases(t)
+	cases := attacks.DPoPCases(t, f)
+	closed := closedPort(t)
+	servers := map[attacks.DPoPServer]*testServer{}
+	for _, c := range cases {
+		if servers[c.Server] != nil {
+			continue
+		}
+		vars := map[string]string{"MCPAUTH_JWT_BASE_URL": attacks.DPoPBaseURL, "MCPAUTH_DPOP": c.Server.Mode.String()}
+		for _, kv := range f.Env(attacks.PEM) {
+			k, v, _ := strings.Cut(kv, "=")
+			vars[k] = v
+		}
+		if c.Server.Nonce {
+			vars["MCPAUTH_DPOP_NONCE"], vars["MCPAUTH_DPOP_NONCE_SECRET"] = "true", attacks.DPoPNonceSecret
+		}
+		if c.Server.StoreDown {
+			vars["MCPAUTH_DPOP_REPLAY_REDIS_URL"] = "redis://" + closed + "/0"
+		}
+		servers[c.Server] = startServer(t, "serve", vars, func(cfg *serverConfig) {
+			cfg.now = func() time.Time { return f.Now }
+		})
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			s := servers[c.Server]
+			for i, p := range c.Prior {
+				if resp, body := sendDPoPCase(t, s, c, []string{p}); resp.StatusCode != http.StatusOK {
+					t.Fatalf("prior request %d: status %d (%s); want 200", i, resp.StatusCode, body)
+				}
+			}
+			before := len(s.logs.String())
+			resp, body := sendDPoPCase(t, s, c, c.Proofs)
+			// The middleware logs a refusal before it answers.
+			logs := s.logs.String()[before:]
+			if resp.StatusCode != c.WantStatus {
+				t.Fatalf("status %d; want %d (body %s, logs %s)", resp.StatusCode, c.WantStatus, body, logs)
+			}
+			if nonce := resp.Header.Get("DPoP-Nonce"); (nonce != "") != c.Server.Nonce {
+				t.Fatalf("DPoP-Nonce %q; want one exactly when nonces are required (%v)", nonce, c.Server.Nonce)
+			}
+			dump := body + "\n" + logs
+			for k, vs := range resp.Header {
+				dump += "\n" + k + ": " + strings.Join(vs, ", ")
+			}
+			for _, secret := range c.Secrets {
+				for _, part := range append([]string{secret}, strings.Split(secret, ".")...) {
+					if len(part) >= 16 && strings.Contains(dump, part) {
+						t.Fatalf("a token or proof (segment) appears in the response or the logs:\n%s", dump)
+					}
+				}
+			}
+			if c.WantStatus == http.StatusOK {
+				var rpc struct {
+					Result struct {
+						StructuredContent struct {
+							ClientID string `json:"client_id"`
+							DPoPJKT  string `json:"dpop_jkt"`
+						} `json:"structuredContent"`
+					} `json:"result"`
+				}
+				if err := json.Unmarshal([]byte(body), &rpc); err != nil {
+					t.Fatalf("whoami answer %q: %v", body, err)
+				}
+				got := rpc.Result.StructuredContent
+				want := ""
+				if c.WantBound {
+					want = c.Thumbprint
+				}
+				if got.ClientID == "" || got.DPoPJKT != want || len(resp.Header.Values("WWW-Authenticate")) != 0 {
+					t.Fatalf("whoami %+v, challenges %q; want dpop_jkt %q", got, resp.Header.Values("WWW-Authenticate"), want)
+				}
+				return
+			}
+			if !strings.Contains(logs, "reason="+string(c.WantReason)+" ") || !strings.Contains(strings.ReplaceAll(logs, `\"`, `"`), c.WantLog) {
+				t.Fatalf("logs %s; want reason %s and %q", logs, c.WantReason, c.WantLog)
+			}
+			var bearer, dp []string
+			for _, ch := range resp.Header.Values("WWW-Authenticate") {
+				switch {
+				case strings.HasPrefix(ch, "Bearer "):
+					bearer = append(bearer, ch)
+				case strings.HasPrefix(ch, "DPoP "):
+					dp = append(dp, ch)
+				default:
+					t.Fatalf("challenge %q of another scheme", ch)
+				}
+			}
+			checkSchemeChallenge(t, "Bearer", bearer, c.WantBearer)
+			checkSchemeChallenge(t, "DPoP", dp, c.WantDPoP)
+			if len(dp) == 1 && !strings.HasPrefix(dp[0], `DPoP algs="`+strings.Join(dpop.DefaultAlgorithms(), " ")+`"`) {
+				t.Fatalf("DPoP challenge %q does not start with algs", dp[0])
+			}
+		})
+	}
+}
+
+// sendDPoPCase sends the request of c to s: a whoami tools/call.
+func sendDPoPCase(t *testing.T, s *testServer, c attacks.DPoPCase, proofs []string) (*http.Response, string) {
+	t.Helper()
+	method, path := c.Method, c.Path
+	if method == "" {
+		method = http.MethodPost
+	}
+	if path == "" {
+		path = attacks.DPoPPath
+	}
+	target := s.url + path
+	if c.Query != "" {
+		target += "?" + c.Query
+	}
+	req, err := http.NewRequest(method, target, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+	if c.Host != "" {
+		req.Host = c.Host
+	}
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if c.Authorization != "" {
+		req.Header.Set("Authorization", c.Authorization)
+	}
+	for _, p := range proofs {
+		req.Header.Add("DPoP", p)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(b)
+}
+
+// checkSchemeChallenge asserts the challenges of one scheme: none for
+// attacks.NoChallenge, else exactly one with error=want (none for
+// attacks.NoError).
+func checkSchemeChallenge(t *testing.T, scheme string, got []string, want string) {
+	t.Helper()
+	if want == attacks.NoChallenge {
+		if len(got) != 0 {
+			t.Fatalf("%s challenge %q; want none", scheme, got)
+		}
+		return
+	}
+	if len(got) != 1 {
+		t.Fatalf("%s challenges %q; want exactly one", scheme, got)
+	}
+	hasError := strings.Contains(got[0], ` error="`) || strings.Contains(got[0], `, error="`)
+	if (want == attacks.NoError) == hasError || (want != attacks.NoError && !strings.Contains(got[0], `error="`+want+`"`)) {
+		t.Fatalf("%s challenge %q; want error %q", scheme, got[0], want)
+	}
+	if !strings.Contains(got[0], `resource_metadata="`) {
+		t.Fatalf("%s challenge %q lacks resource_metadata", scheme, got[0])
+	}
+}
