@@ -250,7 +250,9 @@ server answering a fixed 130-byte JSON result), with wrk's fixed number of
 connections; every authenticating configuration gets RS256 tokens from the
 same loopback issuer, one token per client (wrk rotates the tokens over
 the connections), and verifies them against its JWK Set (oauth2-proxy
-discovers the issuer; --skip-jwt-bearer-tokens). Every run must have only
+discovers the issuer; --skip-jwt-bearer-tokens; it runs with its defaults,
+whose upstream transport keeps net/http's 2 idle connections per host, for
+which it has no setting). Every run must have only
 2xx answers, or the report fails. plain is the reference: an
 httputil.ReverseProxy with mcpauth proxy's transport settings (1024 idle
 upstream connections), buffer pool and flushing, and no authentication;
