@@ -89,12 +89,15 @@ if [ ! -x "$oauth2_proxy" ]; then
 	(cd "$work" && GOBIN="$(dirname "$oauth2_proxy")" GOFLAGS=-mod=mod go install "github.com/oauth2-proxy/oauth2-proxy/v7@$OAUTH2_PROXY_VERSION")
 fi
 
-# start NAME CMD...: runs CMD in the background, output to $work/NAME.log.
+# start NAME CMD...: runs CMD in the background, output to $work/NAME.log;
+# its pid is pid[NAME].
+declare -A pid
 start() {
 	local name=$1
 	shift
 	"$@" >"$work/$name.log" 2>&1 &
 	pids+=($!)
+	pid[$name]=$!
 }
 # ready NAME URL: waits until URL answers.
 ready() {
@@ -288,16 +291,50 @@ end
 EOF
 
 echo "load.sh: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds after a $WARMUP warm-up, $(nproc) CPUs: $CONFIGS" >&2
+# The processes whose CPU time a configuration costs (the upstream's is
+# not counted, except for the upstream alone): nginx's workers, plus authz.
+nginx_workers=$(pgrep -P "${pid[nginx]}" | tr '\n' ' ')
+declare -A cost=(
+	[upstream]=${pid[upstream]}
+	[plain]=${pid[plain]}
+	[plain-buffered]=${pid[plain-buffered]}
+	[mcpauth-cache]=${pid[mcpauth-cache]}
+	[mcpauth-nocache]=${pid[mcpauth-nocache]}
+	[oauth2-proxy]=${pid[oauth2-proxy]}
+	[nginx-plain]=$nginx_workers
+	[nginx-authz]="$nginx_workers ${pid[authz]}"
+	[nginx-authz-nocache]="$nginx_workers ${pid[authz-nocache]}"
+)
+# cpu PID...: their user+system CPU time, in clock ticks.
+cpu() {
+	local t=0 p f
+	for p in "$@"; do
+		# Fields after the command name, which is in parentheses.
+		read -r -a f <<<"$(sed 's/^.*) //' "/proc/$p/stat")"
+		t=$((t + f[11] + f[12]))
+	done
+	echo "$t"
+}
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+
 results=$work/results
 : >"$results"
 for round in $(seq 0 "$ROUNDS"); do
 	d=$DURATION
 	if [ "$round" = 0 ]; then d=$WARMUP; fi
-	for c in $CONFIGS; do
+	# Every other round runs the configurations in reverse, so that no
+	# configuration always follows the same one.
+	order=$CONFIGS
+	if [ $((round % 2)) = 0 ]; then order=$(echo "$CONFIGS" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+	for c in $order; do
 		host=${url[$c]#http://}
+		before=$(cpu ${cost[$c]})
 		LOAD_HOST=${host%%/*} LOAD_NAME=$c LOAD_ROUND=$round LOAD_BODY=$BODY LOAD_TOKENS=$work/tokens \
 			wrk -t"$THREADS" -c"$CONNECTIONS" -d"$d" -s "$work/load.lua" "${url[$c]}" >"$work/wrk.out"
+		after=$(cpu ${cost[$c]})
 		line=$(grep '^RESULT ' "$work/wrk.out") || { cat "$work/wrk.out" >&2; exit 1; }
+		requests=$(echo "$line" | awk '{print $7}')
+		line="$line $(( (after - before) * tick_us / (requests > 0 ? requests : 1) ))"
 		if [ "$round" != 0 ]; then
 			echo "$line" >>"$results"
 			echo "  round $round: $line" >&2

@@ -41,10 +41,11 @@ type run struct {
 	rps              float64
 	p50, p99         float64 // microseconds
 	requests, errors int64
+	cpu              float64 // CPU time of the configuration's processes per request, µs; -1 unknown
 }
 
 // parseResults reads lines "RESULT name round rps p50_us p99_us requests
-// errors".
+// errors [cpu_us_per_request]".
 func parseResults(path string) (map[string][]run, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -56,7 +57,7 @@ func parseResults(path string) (map[string][]run, int, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) != 8 || fields[0] != "RESULT" {
+		if len(fields) < 8 || len(fields) > 9 || fields[0] != "RESULT" {
 			continue
 		}
 		round, err := strconv.Atoi(fields[2])
@@ -64,13 +65,13 @@ func parseResults(path string) (map[string][]run, int, error) {
 			return nil, 0, fmt.Errorf("bad round in %q", sc.Text())
 		}
 		rounds = max(rounds, round)
-		var nums [5]float64
-		for i := range nums {
+		nums := [6]float64{5: -1}
+		for i := range len(fields) - 3 {
 			if nums[i], err = strconv.ParseFloat(fields[3+i], 64); err != nil {
 				return nil, 0, fmt.Errorf("bad number in %q", sc.Text())
 			}
 		}
-		res[fields[1]] = append(res[fields[1]], run{nums[0], nums[1], nums[2], int64(nums[3]), int64(nums[4])})
+		res[fields[1]] = append(res[fields[1]], run{nums[0], nums[1], nums[2], int64(nums[3]), int64(nums[4]), nums[5]})
 	}
 	return res, rounds, sc.Err()
 }
@@ -89,20 +90,28 @@ func median(xs []float64) float64 {
 
 type summary struct {
 	rps, p50, p99 float64
+	cpu           float64   // -1 unknown
 	all           []float64 // req/s of every round, in order
 	errors        int64
 }
 
 func summarize(runs []run) summary {
 	var s summary
-	var p50, p99 []float64
+	var p50, p99, cpu []float64
 	for _, r := range runs {
+		if r.cpu >= 0 {
+			cpu = append(cpu, r.cpu)
+		}
 		s.all = append(s.all, r.rps)
 		p50 = append(p50, r.p50)
 		p99 = append(p99, r.p99)
 		s.errors += r.errors
 	}
 	s.rps, s.p50, s.p99 = median(s.all), median(p50), median(p99)
+	s.cpu = -1
+	if len(cpu) == len(runs) {
+		s.cpu = median(cpu)
+	}
 	return s
 }
 
@@ -126,7 +135,7 @@ func runReport(in, out, command, settings, noise string) error {
 	}
 	sum := map[string]summary{}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-20s %-48s %10s %10s %10s  %s\n", "config", "", "req/s", "p50", "p99", "req/s per round")
+	fmt.Fprintf(&b, "%-20s %-48s %10s %10s %10s %9s  %s\n", "config", "", "req/s", "p50", "p99", "CPU/req", "req/s per round")
 	for _, c := range configs {
 		runs, ok := res[c.name]
 		if !ok {
@@ -138,7 +147,11 @@ func runReport(in, out, command, settings, noise string) error {
 		for _, v := range s.all {
 			per = append(per, fmt.Sprintf("%.0f", v))
 		}
-		fmt.Fprintf(&b, "%-20s %-48s %10.0f %10s %10s  %s\n", c.name, c.desc, s.rps, fmtLatency(s.p50), fmtLatency(s.p99), strings.Join(per, " "))
+		cpu := "-"
+		if s.cpu >= 0 {
+			cpu = fmt.Sprintf("%.0f µs", s.cpu)
+		}
+		fmt.Fprintf(&b, "%-20s %-48s %10.0f %10s %10s %9s  %s\n", c.name, c.desc, s.rps, fmtLatency(s.p50), fmtLatency(s.p99), cpu, strings.Join(per, " "))
 		if s.errors != 0 {
 			return fmt.Errorf("%s had %d error responses or socket errors: its numbers are not comparable", c.name, s.errors)
 		}
@@ -173,6 +186,13 @@ func runReport(in, out, command, settings, noise string) error {
 	for _, pair := range [][2]string{{"mcpauth-cache", "plain-buffered"}, {"mcpauth-nocache", "plain"}, {"nginx-authz", "nginx-plain"}, {"nginx-authz-nocache", "nginx-plain"}, {"oauth2-proxy", "plain"}} {
 		if r, spread := ratio(pair[0], pair[1]); r > 0 {
 			info = append(info, fmt.Sprintf("%-58s ×%.2f (%s)", pair[0]+" / "+pair[1]+" req/s", r, spread))
+		}
+	}
+	for _, pair := range [][2]string{{"mcpauth-cache", "plain-buffered"}, {"mcpauth-nocache", "plain-buffered"}} {
+		a, okA := sum[pair[0]]
+		b, okB := sum[pair[1]]
+		if okA && okB && a.cpu >= 0 && b.cpu > 0 {
+			info = append(info, fmt.Sprintf("%-58s %+.0f µs (%.0f vs %.0f µs)", pair[0]+" − "+pair[1]+" CPU/req", a.cpu-b.cpu, a.cpu, b.cpu))
 		}
 	}
 	var tb strings.Builder
@@ -260,4 +280,9 @@ plain-buffered also reads request bodies up to 64 KiB whole before
 forwarding, as mcpauth proxy does (one write per upstream request instead
 of two), so mcpauth-cache / plain-buffered is the cost of authentication
 alone. The nginx rows use keep-alive to the upstream and to authz alike.
+CPU/req is the CPU time (user + system, from /proc) that the
+configuration's own processes spent per request during its runs: the
+proxy; nginx's workers, plus authz for the authz rows; not the upstream's
+or wrk's (except the upstream row, the upstream alone). It depends far less
+on the machine's other load than req/s does.
 `

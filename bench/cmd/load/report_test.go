@@ -37,15 +37,18 @@ func results(t *testing.T, lines ...string) string {
 func TestReportWritesSectionAndKeepsTheRest(t *testing.T) {
 	in := results(t,
 		"RESULT plain 1 1000 500 900 8000 0",
-		"RESULT mcpauth-cache 1 950 520 1000 7600 0",
+		"RESULT plain-buffered 1 1000 500 900 8000 0 100",
+		"RESULT plain-buffered 2 1000 500 900 8000 0 90",
+		"RESULT plain-buffered 3 1000 500 900 8000 0 110",
+		"RESULT mcpauth-cache 1 950 520 1000 7600 0 104",
 		"RESULT mcpauth-nocache 1 800 600 1200 6400 0",
 		"RESULT oauth2-proxy 1 400 1500 3000 3200 0",
 		"RESULT plain 2 1100 480 950 8800 0",
-		"RESULT mcpauth-cache 2 1000 500 990 8000 0",
+		"RESULT mcpauth-cache 2 1000 500 990 8000 0 96",
 		"RESULT mcpauth-nocache 2 700 650 1300 5600 0",
 		"RESULT oauth2-proxy 2 450 1400 2900 3600 0",
 		"RESULT plain 3 900 510 1000 7200 0",
-		"RESULT mcpauth-cache 3 850 530 1010 6800 0",
+		"RESULT mcpauth-cache 3 850 530 1010 6800 0 105",
 		"RESULT mcpauth-nocache 3 750 620 1250 6000 0",
 		"RESULT oauth2-proxy 3 420 1450 3100 3360 0",
 		"noise that is not a result line",
@@ -74,6 +77,9 @@ func TestReportWritesSectionAndKeepsTheRest(t *testing.T) {
 		"×0.95 (rounds 0.91-0.95)",
 		"PASS  mcpauth-cache p99 ≤ 1.2 × plain p99",
 		"Noise: quiet",
+		"100 µs  1000", // plain-buffered: median CPU/req, first round's req/s
+		"info  mcpauth-cache / plain-buffered req/s",
+		"+4 µs (104 vs 100 µs)", // mcpauth-cache − plain-buffered CPU/req
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q in:\n%s", want, s)
@@ -95,6 +101,10 @@ func TestReportMissesAndRefusesErrors(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("missing %q in:\n%s", want, b)
 		}
+	}
+	// No CPU comparison with a configuration that did not run.
+	if strings.Contains(string(b), "plain-buffered CPU/req") {
+		t.Errorf("a CPU comparison without plain-buffered:\n%s", b)
 	}
 	// A run with error answers is not a result.
 	bad := results(t, "RESULT plain 1 1000 500 900 8000 3")
