@@ -204,7 +204,63 @@ func RequestURI(base *url.URL, r *http.Request) (string, error) {
 		path = r.URL.EscapedPath()
 	}
 	prefix := strings.TrimSuffix(base.EscapedPath(), "/")
+	if isNormalScheme(base.Scheme) && isNormalHost(base.Scheme, base.Host) && isNormalPath(prefix) && isNormalPath(path) && path != "" {
+		// Already in normal form: NormalizeURI would return it unchanged.
+		return base.Scheme + "://" + base.Host + prefix + path, nil
+	}
 	return NormalizeURI(base.Scheme + "://" + base.Host + prefix + path)
+}
+
+// isNormalScheme reports whether s is http or https in lower case.
+func isNormalScheme(s string) bool { return s == "http" || s == "https" }
+
+// isNormalHost reports whether host (with an optional port) is in the
+// form NormalizeURI produces: a lower-case name or IPv4 address, and a port
+// without leading zeros that is not the scheme's default.
+func isNormalHost(scheme, host string) bool {
+	name, port, hasPort := strings.Cut(host, ":")
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	if !hasPort {
+		return true
+	}
+	if port == "" || port[0] == '0' || (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		return false
+	}
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isNormalPath reports whether p (empty, or starting with "/") is in the
+// form NormalizeURI produces: only unreserved characters and "/", and no
+// segment starting with a dot (so no dot segments to remove).
+func isNormalPath(p string) bool {
+	if p != "" && p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '/':
+			if i+1 < len(p) && p[i+1] == '.' {
+				return false
+			}
+		case !isUnreserved(c):
+			return false
+		}
+	}
+	return true
 }
 
 // CheckBaseURL validates a public base URL for [RequestURI]: absolute

@@ -3,6 +3,7 @@ package dpop
 import (
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -82,6 +83,29 @@ func TestCheckBaseURL(t *testing.T) {
 	for _, bad := range []string{"", "/mcp", "mcp.example.com", "ftp://x", "https://u:p@x.example", "https://x.example/?q", "https://x.example/#f", "https://x.example/?"} {
 		if _, err := CheckBaseURL(bad); err == nil {
 			t.Errorf("CheckBaseURL(%q) accepted", bad)
+		}
+	}
+}
+
+// TestRequestURIFastPath: whether or not a request's URI takes the fast
+// path, RequestURI returns what NormalizeURI makes of it.
+func TestRequestURIFastPath(t *testing.T) {
+	bases := []string{"https://mcp.example.com", "https://mcp.example.com/", "http://127.0.0.1:8080", "https://MCP.example.com",
+		"https://mcp.example.com:443", "http://h:80", "https://h:0443", "https://mcp.example.com/tenant", "https://[::1]:8443",
+		"https://mcp.example.com/a%2Fb", "https://mcp.example.com/./x"}
+	paths := []string{"/", "/mcp", "/mcp/", "/MCP", "/mcp/../admin", "/.well-known/x", "/a/./b", "/%6Dcp", "/a%2Fb", "/a%20b", "/a!b", "/~user/x_y-z.txt", "/a//b"}
+	for _, b := range bases {
+		base, err := url.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			r := httptest.NewRequest("GET", "http://ignored.example"+p, nil)
+			got, err1 := RequestURI(base, r)
+			want, err2 := NormalizeURI(base.Scheme + "://" + base.Host + strings.TrimSuffix(base.EscapedPath(), "/") + r.URL.EscapedPath())
+			if got != want || (err1 == nil) != (err2 == nil) {
+				t.Errorf("RequestURI(%s, %s) = %q, %v; want %q, %v", b, p, got, err1, want, err2)
+			}
 		}
 	}
 }
