@@ -212,16 +212,12 @@ func (r *reader) message() (message, error) {
 		switch {
 		case string(name) == keyMethod:
 			m.hasMethod = true
-			if r.peek() != '"' {
-				m.badMember = errMethodType
-				return r.value()
-			}
-			s, err := r.decodedBytes()
-			if err != nil {
+			s, isString, err := r.decisionString()
+			switch {
+			case err != nil:
 				return err
-			}
-			if bytes.IndexByte(s, 0) >= 0 {
-				return errNUL
+			case !isString:
+				m.badMember = errMethodType
 			}
 			m.method = s
 			return nil
@@ -247,18 +243,15 @@ func (r *reader) message() (message, error) {
 					}
 					return r.value()
 				}
-				if r.peek() != '"' {
+				s, isString, err := r.decisionString()
+				switch {
+				case err != nil:
+					return err
+				case !isString:
 					if m.badMember == nil {
 						m.badMember = errNameType
 					}
-					return r.value()
-				}
-				s, err := r.decodedBytes()
-				if err != nil {
-					return err
-				}
-				if bytes.IndexByte(s, 0) >= 0 {
-					return errNUL
+					return nil
 				}
 				if isName {
 					m.hasName, m.name = true, s
@@ -282,6 +275,22 @@ func (r *reader) message() (message, error) {
 		m.badMember = errParamsType
 	}
 	return m, err
+}
+
+// decisionString reads a member the policy decides on (method, params.name,
+// params.uri): a string's decoded value, refused when it contains NUL, or
+// any other value, validated and reported with isString false.
+func (r *reader) decisionString() (s []byte, isString bool, err error) {
+	if r.peek() != '"' {
+		return nil, false, r.value()
+	}
+	if s, err = r.decodedBytes(); err != nil {
+		return nil, false, err
+	}
+	if bytes.IndexByte(s, 0) >= 0 {
+		return nil, false, errNUL
+	}
+	return s, true, nil
 }
 
 // memberName is one member name of an object being read: the raw bytes

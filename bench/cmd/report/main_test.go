@@ -170,6 +170,38 @@ func TestPolicyTarget(t *testing.T) {
 	}
 }
 
+// TestPolicyTargetPaired checks that the paired benchmark's added-ns/op
+// decides the target when it is there, whatever the separate rows say.
+func TestPolicyTargetPaired(t *testing.T) {
+	const name = "policy adds ≤ 2 µs to a typical tools/call over the middleware alone"
+	for _, tt := range []struct {
+		added, with float64
+		pass        bool
+	}{{900, 9000, true}, {2100, 6500, false}} {
+		in := sample(map[string]float64{policyPlain: 6000, policyWith: tt.with}, map[string]float64{})
+		in = strings.Replace(in, "PASS\n", fmt.Sprintf("Benchmark%s-2 \t 1000\t 16000 ns/op\t %.1f added-ns/op\nPASS\n", policyPaired, tt.added), 1)
+		rs, err := parse(strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, tg := range evaluate(rs) {
+			if tg.name == name {
+				found = true
+				if tg.pass != tt.pass || !strings.Contains(tg.detail, "paired") {
+					t.Errorf("added %v ns: pass %v, want %v (%s)", tt.added, tg.pass, tt.pass, tg.detail)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("no policy target")
+		}
+		if out := renderTable(rs); !strings.Contains(out, "added (paired)") {
+			t.Errorf("table lacks the paired row:\n%s", out)
+		}
+	}
+}
+
 func TestKeptLoadSection(t *testing.T) {
 	p := t.TempDir() + "/RESULTS.md"
 	if got := keptLoadSection(p); got != "" {
