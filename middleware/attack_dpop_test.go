@@ -81,34 +81,9 @@ func (s *dpopAttackServer) take() ([]mcpauth.Reason, *mcpauth.AccessToken) {
 // send makes the request of c with the DPoP header lines proofs.
 func (s *dpopAttackServer) send(t *testing.T, c attacks.DPoPCase, proofs []string) response {
 	t.Helper()
-	method, path := c.Method, c.Path
-	if method == "" {
-		method = http.MethodPost
-	}
-	if path == "" {
-		path = attacks.DPoPPath
-	}
-	target := s.url + path
-	if c.Query != "" {
-		target += "?" + c.Query
-	}
-	req, err := http.NewRequest(method, target, nil)
+	req, err := c.NewRequest(s.url, nil, proofs)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if c.Host != "" {
-		req.Host = c.Host
-	}
-	for k, vs := range c.Header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	if c.Authorization != "" {
-		req.Header.Set("Authorization", c.Authorization)
-	}
-	for _, p := range proofs {
-		req.Header.Add("DPoP", p)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

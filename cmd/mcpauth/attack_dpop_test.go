@@ -121,38 +121,13 @@ func TestAttackDPoPServe(t *testing.T) {
 // sendDPoPCase sends the request of c to s: a whoami tools/call.
 func sendDPoPCase(t *testing.T, s *testServer, c attacks.DPoPCase, proofs []string) (*http.Response, string) {
 	t.Helper()
-	method, path := c.Method, c.Path
-	if method == "" {
-		method = http.MethodPost
-	}
-	if path == "" {
-		path = attacks.DPoPPath
-	}
-	target := s.url + path
-	if c.Query != "" {
-		target += "?" + c.Query
-	}
-	req, err := http.NewRequest(method, target, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`))
+	req, err := c.NewRequest(s.url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`), proofs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	req.Header.Set("MCP-Protocol-Version", "2025-11-25")
-	if c.Host != "" {
-		req.Host = c.Host
-	}
-	for k, vs := range c.Header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	if c.Authorization != "" {
-		req.Header.Set("Authorization", c.Authorization)
-	}
-	for _, p := range proofs {
-		req.Header.Add("DPoP", p)
-	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"math/big"
 	"net/http"
 	"strings"
@@ -621,4 +622,41 @@ func randomID(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return enc(b[:])
+}
+
+// NewRequest builds the request of c against the server at baseURL with the
+// given body and DPoP header lines: the case's method (POST when empty),
+// path (DPoPPath when empty), query, Host, further headers, Authorization
+// and, in order, one DPoP header per proof.
+func (c DPoPCase) NewRequest(baseURL string, body io.Reader, proofs []string) (*http.Request, error) {
+	method, path := c.Method, c.Path
+	if method == "" {
+		method = http.MethodPost
+	}
+	if path == "" {
+		path = DPoPPath
+	}
+	target := baseURL + path
+	if c.Query != "" {
+		target += "?" + c.Query
+	}
+	req, err := http.NewRequest(method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	if c.Host != "" {
+		req.Host = c.Host
+	}
+	for k, vs := range c.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if c.Authorization != "" {
+		req.Header.Set("Authorization", c.Authorization)
+	}
+	for _, p := range proofs {
+		req.Header.Add("DPoP", p)
+	}
+	return req, nil
 }
