@@ -49,7 +49,7 @@ func TestTokenHash(t *testing.T) {
 	if got := TokenHash(token); got != "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo" {
 		t.Fatalf("TokenHash = %s", got)
 	}
-	if !checkATH(TokenHash(token), token) || checkATH(TokenHash(token), token+"x") {
+	if v := newTestVerifier(t, nil); !v.checkATH(TokenHash(token), token, "k") || v.checkATH(TokenHash(token), token+"x", "k") || !v.checkATH(TokenHash(token), token, "k") {
 		t.Fatal("checkATH")
 	}
 }

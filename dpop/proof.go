@@ -43,12 +43,21 @@ type proof struct {
 	hasATH, hasNonce bool
 }
 
+// Stack buffers of parse: a signature of up to RSA-8192 and a typical
+// proof's claims decode without allocating; longer ones are decoded on
+// the heap.
+const (
+	maxStackSignature = 1024
+	maxStackClaims    = 1024
+)
+
 // parse checks a DPoP proof's syntax, header, key and signature and reads
-// its claims (RFC 9449 §4.3 steps 2 to 7). It does not compare the claims
-// with the request.
-func (v *Verifier) parse(raw string) (*proof, error) {
+// its claims into p (RFC 9449 §4.3 steps 2 to 7). It does not compare the
+// claims with the request. The claims' strings may share memory with a
+// copy of the proof's payload that p holds.
+func (v *Verifier) parse(raw string, p *proof) error {
 	if len(raw) > v.maxBytes {
-		return nil, proofError(ReasonMalformed, "the DPoP proof exceeds the size limit")
+		return proofError(ReasonMalformed, "the DPoP proof exceeds the size limit")
 	}
 	d1 := strings.IndexByte(raw, '.')
 	d2 := -1
@@ -58,55 +67,61 @@ func (v *Verifier) parse(raw string) (*proof, error) {
 		}
 	}
 	if d1 < 0 || d2 < 0 || strings.IndexByte(raw[d2+1:], '.') >= 0 {
-		return nil, proofError(ReasonMalformed, "the DPoP proof is not a compact JWS with three segments")
+		return proofError(ReasonMalformed, "the DPoP proof is not a compact JWS with three segments")
 	}
 	headerB64, payloadB64, sigB64 := raw[:d1], raw[d1+1:d2], raw[d2+1:]
 	if headerB64 == "" || payloadB64 == "" || sigB64 == "" {
-		return nil, proofError(ReasonMalformed, "a DPoP proof segment is empty")
+		return proofError(ReasonMalformed, "a DPoP proof segment is empty")
 	}
 	if !jose.IsBase64URL(headerB64) || !jose.IsBase64URL(payloadB64) || !jose.IsBase64URL(sigB64) {
-		return nil, proofError(ReasonMalformed, "the DPoP proof has characters outside the base64url alphabet")
+		return proofError(ReasonMalformed, "the DPoP proof has characters outside the base64url alphabet")
 	}
-	p := &proof{}
 	if h := v.headers.get(headerB64); h != nil {
 		p.alg, p.jwk = h.alg, h.jwk
 	} else {
 		hb, err := b64.DecodeString(headerB64)
 		if err != nil {
-			return nil, proofError(ReasonMalformed, "the DPoP proof header is not unpadded base64url")
+			return proofError(ReasonMalformed, "the DPoP proof header is not unpadded base64url")
 		}
 		header, err := strictjson.ParseObject(string(hb))
 		if err != nil {
-			return nil, proofErrorWrap(ReasonMalformed, "the DPoP proof header is not a valid JSON object", err)
+			return proofErrorWrap(ReasonMalformed, "the DPoP proof header is not a valid JSON object", err)
 		}
 		if err := v.checkHeader(header, p); err != nil {
-			return nil, err
+			return err
 		}
 		v.headers.put(headerB64, &checkedHeader{alg: p.alg, jwk: p.jwk})
 	}
 
-	sig, err := b64.DecodeString(sigB64)
-	if err != nil {
-		return nil, proofError(ReasonMalformed, "the DPoP proof signature is not unpadded base64url")
+	var sigBuf [maxStackSignature]byte
+	sig := sigBuf[:]
+	if n := len(sigB64) * 3 / 4; n > len(sig) {
+		sig = make([]byte, n)
+	}
+	n, ok := jose.DecodeBase64URL(sig, sigB64)
+	if !ok {
+		return proofError(ReasonMalformed, "the DPoP proof signature is not unpadded base64url")
 	}
 	spec, _ := jose.SpecOf(p.alg)
 	var buf [jose.ScratchSize]byte
-	if !jose.VerifyAsymmetric(spec, p.jwk.Key, []byte(raw[:d2]), sig, buf[:0]) {
-		return nil, proofError(ReasonSignature, "the DPoP proof signature does not verify with its jwk")
+	if !jose.VerifyAsymmetricString(spec, p.jwk.Key, raw[:d2], sig[:n], buf[:0]) {
+		return proofError(ReasonSignature, "the DPoP proof signature does not verify with its jwk")
 	}
 
-	pb, err := b64.DecodeString(payloadB64)
+	var claimsBuf [maxStackClaims]byte
+	pb := claimsBuf[:]
+	if n := len(payloadB64) * 3 / 4; n > len(pb) {
+		pb = make([]byte, n)
+	}
+	n, ok = jose.DecodeBase64URL(pb, payloadB64)
+	if !ok {
+		return proofError(ReasonMalformed, "the DPoP proof payload is not unpadded base64url")
+	}
+	claims, err := scanClaims(string(pb[:n]))
 	if err != nil {
-		return nil, proofError(ReasonMalformed, "the DPoP proof payload is not unpadded base64url")
+		return proofErrorWrap(ReasonMalformed, "the DPoP proof claims are not a valid JSON object", err)
 	}
-	claims, err := strictjson.ParseObject(string(pb))
-	if err != nil {
-		return nil, proofErrorWrap(ReasonMalformed, "the DPoP proof claims are not a valid JSON object", err)
-	}
-	if err := readClaims(claims, p); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return readClaims(&claims, p)
 }
 
 // checkHeader checks the JOSE header of a proof and reads its alg and jwk
@@ -163,44 +178,5 @@ func (v *Verifier) checkHeader(h map[string]any, p *proof) error {
 		return proofError(ReasonAlgorithm, "the DPoP proof jwk names another algorithm")
 	}
 	p.jwk = k
-	return nil
-}
-
-// readClaims reads and checks the types of a proof's claims into p.
-func readClaims(c map[string]any, p *proof) error {
-	if jose.CheckNameCase(c, registeredClaimNames) != nil {
-		return proofError(ReasonClaims, "a DPoP proof claim name differs from a registered name only in letter case")
-	}
-	var ok bool
-	if p.jti, ok = c["jti"].(string); !ok || p.jti == "" || len(p.jti) > maxJTIBytes {
-		return proofError(ReasonClaims, "the DPoP proof jti claim is missing, not a string, empty or too long")
-	}
-	if p.htm, ok = c["htm"].(string); !ok || p.htm == "" {
-		return proofError(ReasonClaims, "the DPoP proof htm claim is missing, not a string or empty")
-	}
-	if p.htu, ok = c["htu"].(string); !ok || p.htu == "" || len(p.htu) > maxHTUBytes {
-		return proofError(ReasonClaims, "the DPoP proof htu claim is missing, not a string, empty or too long")
-	}
-	raw, ok := c["iat"]
-	if !ok {
-		return proofError(ReasonClaims, "the DPoP proof iat claim is missing")
-	}
-	iat, err := jose.NumericDate(raw)
-	if err != nil {
-		return proofError(ReasonClaims, "the DPoP proof iat claim is not a valid NumericDate")
-	}
-	p.iat = iat
-	if raw, present := c["ath"]; present {
-		if p.ath, ok = raw.(string); !ok {
-			return proofError(ReasonTokenHash, "the DPoP proof ath claim is not a string")
-		}
-		p.hasATH = true
-	}
-	if raw, present := c["nonce"]; present {
-		if p.nonce, ok = raw.(string); !ok || p.nonce == "" {
-			return proofError(ReasonNonce, "the DPoP proof nonce claim is not a non-empty string")
-		}
-		p.hasNonce = true
-	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package dpop
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"sync"
@@ -70,7 +69,7 @@ func (s *MemoryStore) Seen(_ context.Context, key string, expiry time.Time) (boo
 		return false, ErrStoreFull
 	}
 	s.keys[key] = e
-	heap.Push(&s.exp, expiryEntry{at: e, key: key})
+	s.exp.push(expiryEntry{at: e, key: key})
 	return true, nil
 }
 
@@ -85,7 +84,7 @@ func (s *MemoryStore) Len() int {
 // expire drops the keys whose expiry is not after now.
 func (s *MemoryStore) expire(now int64) {
 	for len(s.exp) > 0 && s.exp[0].at <= now {
-		e := heap.Pop(&s.exp).(expiryEntry)
+		e := s.exp.pop()
 		if s.keys[e.key] == e.at {
 			delete(s.keys, e.key)
 		}
@@ -98,16 +97,47 @@ type expiryEntry struct {
 	key string
 }
 
-// expiryHeap is a min-heap of expiries (container/heap).
+// expiryHeap is a min-heap of expiries by at (typed, so that a push
+// boxes nothing).
 type expiryHeap []expiryEntry
 
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiryEntry)) }
-func (h *expiryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return e
+// push adds e.
+func (h *expiryHeap) push(e expiryEntry) {
+	*h = append(*h, e)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if a[parent].at <= a[i].at {
+			break
+		}
+		a[parent], a[i] = a[i], a[parent]
+		i = parent
+	}
+}
+
+// pop removes and returns the earliest entry; h must not be empty.
+func (h *expiryHeap) pop() expiryEntry {
+	a := *h
+	top := a[0]
+	last := len(a) - 1
+	a[0] = a[last]
+	a[last] = expiryEntry{} // drop the key's memory
+	a = a[:last]
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= len(a) {
+			break
+		}
+		m := l
+		if r := l + 1; r < len(a) && a[r].at < a[l].at {
+			m = r
+		}
+		if a[i].at <= a[m].at {
+			break
+		}
+		a[i], a[m] = a[m], a[i]
+		i = m
+	}
+	*h = a
+	return top
 }

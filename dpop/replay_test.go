@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -81,5 +82,43 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 	wg.Wait()
 	if fresh.Load() != 50 {
 		t.Fatalf("%d fresh; want 50", fresh.Load())
+	}
+}
+
+// TestMemoryStoreExpiryOrder: keys inserted with expiries in random order
+// expire exactly when their time comes (the expiry heap keeps its order).
+func TestMemoryStoreExpiryOrder(t *testing.T) {
+	now := testNow
+	s := NewMemoryStore(0, func() time.Time { return now })
+	rnd := rand.New(rand.NewPCG(1, 2))
+	exp := make([]time.Duration, 500)
+	for i := range exp {
+		exp[i] = time.Duration(1+rnd.IntN(1000)) * time.Second
+		if f, err := s.Seen(context.Background(), fmt.Sprint("k", i), now.Add(exp[i])); !f || err != nil {
+			t.Fatalf("key %d: fresh %v, err %v", i, f, err)
+		}
+	}
+	for step := time.Duration(0); step <= 1000*time.Second; step += 37 * time.Second {
+		now = testNow.Add(step)
+		want := 0
+		for _, e := range exp {
+			if e > step {
+				want++
+			}
+		}
+		// Seen expires what is due; a key that expired is fresh again.
+		if f, _ := s.Seen(context.Background(), "probe", now); !f {
+			t.Fatal("probe")
+		}
+		if got := s.Len(); got != want {
+			t.Fatalf("after %v: %d keys; want %d", step, got, want)
+		}
+		for i, e := range exp {
+			if e > step {
+				if f, _ := s.Seen(context.Background(), fmt.Sprint("k", i), now.Add(time.Hour)); f {
+					t.Fatalf("after %v: key %d (expiry %v) fresh again", step, i, e)
+				}
+			}
+		}
 	}
 }

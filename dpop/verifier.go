@@ -3,7 +3,6 @@ package dpop
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"slices"
@@ -25,6 +24,7 @@ type Verifier struct {
 	nonces     *nonces
 	now        func() time.Time
 	headers    headerCache // headers that passed the checks
+	aths       athMemo     // each bound key's last token and its ath
 }
 
 // Request is what a proof is checked against: the HTTP request as the
@@ -97,8 +97,8 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 	if req.AccessToken == "" {
 		return nil, proofError(ReasonTokenHash, "no access token to bind the DPoP proof to")
 	}
-	p, err := v.parse(req.Proofs[0])
-	if err != nil {
+	var p proof
+	if err := v.parse(req.Proofs[0], &p); err != nil {
 		return nil, err
 	}
 	if p.htm != req.Method {
@@ -117,10 +117,10 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 	if !p.hasATH {
 		return nil, proofError(ReasonTokenHash, "the DPoP proof has no ath claim")
 	}
-	if !checkATH(p.ath, req.AccessToken) {
+	if !v.checkATH(p.ath, req.AccessToken, req.Thumbprint) {
 		return nil, proofError(ReasonTokenHash, "the DPoP proof ath claim is not the hash of the access token")
 	}
-	if subtle.ConstantTimeCompare([]byte(p.jwk.Thumbprint), []byte(req.Thumbprint)) != 1 {
+	if !constantTimeEqual(p.jwk.Thumbprint, req.Thumbprint) {
 		return nil, proofError(ReasonBinding, "the DPoP proof key is not the key the access token is bound to (cnf.jkt)")
 	}
 	if v.nonces != nil {
@@ -145,12 +145,11 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 // SHA-256 of its ASCII text (RFC 9449 §4.2).
 func TokenHash(accessToken string) string { return jose.S256(accessToken) }
 
-// checkATH reports, in constant time, whether ath is the hash of token.
-func checkATH(ath, token string) bool {
-	var enc [43]byte
-	sum := sha256.Sum256([]byte(token))
-	base64.RawURLEncoding.Encode(enc[:], sum[:])
-	return subtle.ConstantTimeCompare([]byte(ath), enc[:]) == 1
+// checkATH reports, in constant time, whether ath is the hash of token,
+// which is bound to the key whose thumbprint is jkt.
+func (v *Verifier) checkATH(ath, token, jkt string) bool {
+	enc := v.aths.tokenATH(jkt, token)
+	return constantTimeEqual(ath, enc[:])
 }
 
 // replayKey is the replay store key of a proof: jti values are unique per

@@ -38,6 +38,11 @@ func WithDPoP(v *dpop.Verifier, publicBaseURL string) Option {
 	return func(o *options) { o.dpop, o.dpopBase, o.dpopSet = v, publicBaseURL, true }
 }
 
+// dpopHeaderKey is the DPoP header's name in canonical form
+// (http.CanonicalHeaderKey("DPoP")): indexing the header map with it saves
+// canonicalising "DPoP" on every request.
+const dpopHeaderKey = "Dpop"
+
 // Fixed descriptions of the DPoP responses.
 const (
 	descInvalidProof = "the DPoP proof is invalid"
@@ -124,7 +129,7 @@ func (c *config) checkDPoP(r *http.Request, scheme authScheme, token string, at 
 	proof, err := d.v.Verify(r.Context(), dpop.Request{
 		Method:      r.Method,
 		URI:         uri,
-		Proofs:      r.Header.Values("DPoP"),
+		Proofs:      r.Header[dpopHeaderKey],
 		AccessToken: token,
 		Thumbprint:  jkt,
 	})

@@ -332,3 +332,11 @@ func TestWithDPoPConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestDPoPHeaderKey: the middleware reads the DPoP header by its canonical
+// name, which every spelling a client sends is stored under.
+func TestDPoPHeaderKey(t *testing.T) {
+	if got := http.CanonicalHeaderKey("DPoP"); got != dpopHeaderKey {
+		t.Fatalf("canonical key %q; the middleware reads %q", got, dpopHeaderKey)
+	}
+}

@@ -20,7 +20,13 @@ func NumericDate(v any) (time.Time, error) {
 	if !ok {
 		return time.Time{}, errors.New("not a JSON number")
 	}
-	f, err := strconv.ParseFloat(string(n), 64)
+	return NumericDateText(string(n))
+}
+
+// NumericDateText is [NumericDate] for the text of a JSON number that the
+// strict parser read.
+func NumericDateText(n string) (time.Time, error) {
+	f, err := strconv.ParseFloat(n, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > MaxNumericDate {
 		return time.Time{}, errors.New("out of range")
 	}

@@ -34,7 +34,25 @@ func VerifyAsymmetric(spec Spec, key any, input, sig, buf []byte) bool {
 	if cap(buf) < ScratchSize {
 		buf = make([]byte, 0, ScratchSize)
 	}
-	digest := hashInto(spec.Hash, input, buf[:0:64])
+	return verifyDigest(spec, key, hashInto(spec.Hash, input, buf[:0:64]), sig, buf)
+}
+
+// VerifyAsymmetricString is [VerifyAsymmetric] for a signing input held in
+// a string (a compact JWS's first two segments): it hashes the string
+// without copying it, except for EdDSA, which signs the message itself.
+func VerifyAsymmetricString(spec Spec, key any, input string, sig, buf []byte) bool {
+	if spec.Kind == KindEdDSA {
+		return VerifyAsymmetric(spec, key, []byte(input), sig, buf)
+	}
+	if cap(buf) < ScratchSize {
+		buf = make([]byte, 0, ScratchSize)
+	}
+	return verifyDigest(spec, key, hashStringInto(spec.Hash, input, buf[:0:64]), sig, buf)
+}
+
+// verifyDigest verifies sig over a digest for RSA, PSS and ECDSA specs; buf
+// is VerifyAsymmetric's, whose first 64 bytes hold the digest.
+func verifyDigest(spec Spec, key any, digest, sig, buf []byte) bool {
 	switch spec.Kind {
 	case KindRSA:
 		pub, ok := key.(*rsa.PublicKey)

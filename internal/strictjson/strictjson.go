@@ -262,6 +262,10 @@ func (p *Parser) Literal(lit string) error {
 	return nil
 }
 
+// Number reads a number at its first character (a '-' or a digit), as
+// [Parser.Value] does, without boxing it in an interface.
+func (p *Parser) Number() (json.Number, error) { return p.number() }
+
 // number reads a number per RFC 8259 §6 and keeps its text.
 func (p *Parser) number() (json.Number, error) {
 	s, start := p.s, p.i

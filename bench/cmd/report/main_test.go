@@ -202,6 +202,41 @@ func TestPolicyTargetPaired(t *testing.T) {
 	}
 }
 
+// TestDPoPTargetPaired checks that the paired benchmark's excess-ns/op
+// decides the DPoP target when it is there, whatever the separate rows
+// say, and that the table shows the paired medians.
+func TestDPoPTargetPaired(t *testing.T) {
+	const name = "DPoP request ≤ Bearer request + one proof signature verification + 2 µs"
+	for _, tt := range []struct {
+		excess, dpop float64
+		pass         bool
+	}{{1900, 90000, true}, {2100, 70000, false}, {2000, 90000, true}} {
+		in := sample(map[string]float64{
+			"Auth/baseline": 5000, dpopBearer: 9000, dpopDPoP: tt.dpop, dpopSignature: 60000, dpopVerify: 65000,
+		}, map[string]float64{})
+		in = strings.Replace(in, "PASS\n", fmt.Sprintf("Benchmark%s-2 \t 1000\t 190000 ns/op\t 3500 bearer-ns/op\t 60000 dpop-ns/op\t %.1f excess-ns/op\t 54000 sig-ns/op\nPASS\n", dpopPaired, tt.excess), 1)
+		rs, err := parse(strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, tg := range evaluate(rs) {
+			if tg.name == name {
+				found = true
+				if tg.pass != tt.pass || !strings.Contains(tg.detail, "paired") {
+					t.Errorf("excess %v ns: pass %v, want %v (%s)", tt.excess, tg.pass, tt.pass, tg.detail)
+				}
+			}
+		}
+		if !found {
+			t.Fatal("no DPoP target")
+		}
+		if out := renderTable(rs); !strings.Contains(out, "excess (paired)") || !strings.Contains(out, "signature (paired)") {
+			t.Errorf("table lacks the paired DPoP rows:\n%s", out)
+		}
+	}
+}
+
 func TestKeptLoadSection(t *testing.T) {
 	p := t.TempDir() + "/RESULTS.md"
 	if got := keptLoadSection(p); got != "" {
