@@ -315,18 +315,33 @@ func (p *Parser) ReadString() (string, error) {
 	s := p.s
 	start := p.i + 1
 	for i := start; i < len(s); i++ {
-		switch c := s[i]; {
+		c := s[i]
+		if !stringStop[c] {
+			continue
+		}
+		switch {
 		case c == '"':
 			p.i = i + 1
 			return s[start:i], nil
 		case c == '\\':
 			return p.unescape(start, i)
-		case c < 0x20:
+		default: // a control character
 			return "", ErrMalformed
 		}
 	}
 	return "", ErrMalformed
 }
+
+// stringStop marks the bytes that end the plain run of a string: the
+// closing quote, a backslash and the control characters JSON forbids
+// unescaped.
+var stringStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 // unescape finishes reading a string that has an escape at esc. The text
 // is valid UTF-8 and every surrogate escape is paired (checked by Open).
