@@ -34,7 +34,7 @@ FUZZTIME ?= 30s
 FUZZFLAGS ?=
 FUZZ_TARGETS := \
 	verify:FuzzVerifyToken verify:FuzzDifferential internal/strictjson:FuzzParseStrictObject verify:FuzzSettingsFromMap \
-	middleware:FuzzBearerToken middleware:FuzzMiddleware middleware:FuzzWithPolicy policy:FuzzCheck policy:FuzzCheckHeaders policy:FuzzCheckHeadersNoLooserThanBody dpop:FuzzVerifyProof \
+	middleware:FuzzBearerToken middleware:FuzzMiddleware middleware:FuzzWithPolicy policy:FuzzCheck policy:FuzzCheckHeaders policy:FuzzCheckHeadersNoLooserThanBody dpop:FuzzVerifyProof dpop:FuzzScanClaims internal/jose:FuzzDecodeBase64URL \
 	jwks:FuzzParseJWK jwks:FuzzParseDocument
 
 fuzz:
