@@ -24,6 +24,17 @@ type ScopeRequirer interface {
 	RequiredScopes() []string
 }
 
+// DPoPBindingDeferrer is implemented by verifiers that can accept
+// DPoP-bound tokens (cnf.jkt, RFC 9449) whose binding they cannot check
+// themselves: an introspection verifier learns a token's cnf.jkt from the
+// authorization server, but the proof of possession is in the request.
+// When DefersDPoPBinding reports true, the middleware must check the proof
+// (middleware.WithDPoP in mode allow or require); it refuses to be built
+// without that, so a bound token is never accepted as a bearer token.
+type DPoPBindingDeferrer interface {
+	DefersDPoPBinding() bool
+}
+
 // AccessToken describes a verified bearer token.
 //
 // Its JSON form uses snake_case names, gives expires_at in Unix seconds and

@@ -46,6 +46,8 @@ type Verifier struct {
 var (
 	_ mcpauth.TokenVerifier = (*Verifier)(nil)
 	_ mcpauth.ScopeRequirer = (*Verifier)(nil)
+
+	_ mcpauth.DPoPBindingDeferrer = (*Verifier)(nil)
 )
 
 // FirstSuccess returns a chain that tries steps in order and answers with
@@ -109,6 +111,19 @@ func configErr(format string, args ...any) error {
 // order, without repeats. It implements [mcpauth.ScopeRequirer], so the
 // middleware advertises them.
 func (v *Verifier) RequiredScopes() []string { return slices.Clone(v.scopes) }
+
+// DefersDPoPBinding reports whether a verifier of the chain defers the
+// check of DPoP-bound tokens to the middleware (implements
+// [mcpauth.DPoPBindingDeferrer] and reports true), so that the middleware
+// refuses to be built around the chain without DPoP.
+func (v *Verifier) DefersDPoPBinding() bool {
+	for _, s := range v.steps {
+		if d, ok := s.Verifier.(mcpauth.DPoPBindingDeferrer); ok && d.DefersDPoPBinding() {
+			return true
+		}
+	}
+	return false
+}
 
 // Steps returns the chain's verifiers in order.
 func (v *Verifier) Steps() []Step { return slices.Clone(v.steps) }

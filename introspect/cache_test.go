@@ -215,3 +215,22 @@ func TestCacheStats(t *testing.T) {
 		t.Fatalf("CacheStats() = %+v, %v; want %+v", st, ok, want)
 	}
 }
+
+// TestCacheKeepsBinding: a DPoP-bound token answered from the cache still
+// carries its cnf.jkt, so the middleware checks its proof on every
+// request, not only on the one that called the endpoint.
+func TestCacheKeepsBinding(t *testing.T) {
+	v, s, _ := cached(t, func(c *Config) { c.DPoPBound = true })
+	m := activeAnswer()
+	m["cnf"], m["token_type"] = map[string]any{"jkt": testJKT}, "DPoP"
+	s.setAnswer(answerWith(m))
+	for i := range 3 {
+		at, err := verifyN(t, v, s, "bound", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cnfJKT(at); got != testJKT {
+			t.Fatalf("answer %d: cnf.jkt %q; want %q", i+1, got, testJKT)
+		}
+	}
+}

@@ -106,6 +106,16 @@ type Config struct {
 	// shorter; negative means refusals are never cached. At most
 	// MaxNegativeCacheMaxAge. Endpoint failures are never cached.
 	NegativeCacheMaxAge time.Duration
+	// DPoPBound accepts DPoP-bound tokens (RFC 9449 §6.2): an answer whose
+	// cnf member is an object with exactly one member, jkt, a base64url
+	// SHA-256 key thumbprint, and whose token_type, if present, is DPoP.
+	// The token is then accepted only with the DPoP scheme and a proof by
+	// that key, which the middleware checks (middleware.WithDPoP in mode
+	// allow or require; it refuses to be built around such a verifier
+	// without it, see mcpauth.DPoPBindingDeferrer). False (the default)
+	// refuses every token bound to a key (a cnf member, or token_type DPoP),
+	// since nothing would check the proof.
+	DPoPBound bool
 }
 
 // config is the validated form of Config.
@@ -123,6 +133,7 @@ type config struct {
 	cacheSize      int
 	cacheMaxAge    time.Duration
 	negativeMaxAge time.Duration // <= 0: refusals are not cached
+	dpopBound      bool          // accept tokens bound by cnf.jkt
 }
 
 // configErr formats an error that matches mcpauth.ErrInvalidConfig.
@@ -137,6 +148,7 @@ func (c Config) validate() (*config, error) {
 		clientID:     c.ClientID,
 		clientSecret: c.ClientSecret,
 		method:       c.AuthMethod,
+		dpopBound:    c.DPoPBound,
 	}
 	if c.Endpoint != "" {
 		u, err := checkURL("Endpoint", c.Endpoint)

@@ -19,7 +19,10 @@
 //     boolean), no exp in the past, an iss equal to the configured issuer
 //     when the answer has one, and an aud naming one of the configured
 //     audiences, as MCP requires; tokens bound to a key (a cnf member, or
-//     token_type DPoP) are refused, since a bearer request proves no key;
+//     token_type DPoP) are refused, since a bearer request proves no key,
+//     unless Config.DPoPBound accepts DPoP-bound ones (cnf.jkt, RFC 9449
+//     §6.2), whose proof the middleware then checks (middleware.WithDPoP;
+//     the middleware refuses to be built without it);
 //   - the answer is parsed strictly: a duplicate member, a member name that
 //     differs from a registered one only in letter case, invalid UTF-8 or
 //     trailing data make it malformed; scope must follow RFC 6749 §3.3

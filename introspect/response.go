@@ -14,6 +14,52 @@ func invalid(r mcpauth.Reason, detail string) error {
 	return &mcpauth.InvalidTokenError{Reason: r, Detail: detail}
 }
 
+// checkBinding decides on a response's key binding (cnf, token_type).
+// Without Config.DPoPBound every bound token is refused. With it, a cnf
+// must be an object whose only member is jkt, a base64url SHA-256
+// thumbprint (RFC 9449 §6.2), and a token_type of DPoP needs that cnf:
+// the middleware then accepts the token only with a proof by that key.
+// Other confirmation methods (x5t#S256 of mutual TLS, jwk, ...) are
+// refused, as nothing here could check them.
+func (c *config) checkBinding(m map[string]any) error {
+	raw, bound := m["cnf"]
+	dpopType := false
+	if tt, ok := m["token_type"]; ok {
+		s, isString := tt.(string)
+		if !isString {
+			return invalid(mcpauth.ReasonBadClaims, "the introspection response's token_type is not a string")
+		}
+		dpopType = strings.EqualFold(s, "DPoP")
+	}
+	if !c.dpopBound {
+		switch {
+		case bound:
+			return invalid(mcpauth.ReasonBadClaims, "the token is sender-constrained (cnf) and cannot be used as a bearer token")
+		case dpopType:
+			return invalid(mcpauth.ReasonBadClaims, "the token is a DPoP token and cannot be used as a bearer token")
+		}
+		return nil
+	}
+	if !bound {
+		if dpopType {
+			return invalid(mcpauth.ReasonBadClaims, "the introspection response's token_type is DPoP but it has no cnf.jkt to check the proof against")
+		}
+		return nil
+	}
+	cnf, ok := raw.(map[string]any)
+	if !ok {
+		return invalid(mcpauth.ReasonBadClaims, "the introspection response's cnf is not an object")
+	}
+	jkt, ok := cnf["jkt"].(string)
+	if !ok || len(cnf) != 1 {
+		return invalid(mcpauth.ReasonBadClaims, "the introspection response's cnf is not a DPoP binding (exactly one member, jkt); other confirmation methods are not supported")
+	}
+	if len(jkt) != 43 || !jose.IsBase64URL(jkt) {
+		return invalid(mcpauth.ReasonBadClaims, "the introspection response's cnf.jkt is not a base64url SHA-256 thumbprint")
+	}
+	return nil
+}
+
 // stringMemberNames are the optional string members, in the order
 // checkResponse reads them.
 var stringMemberNames = []string{"sub", "client_id", "username"}
@@ -30,17 +76,8 @@ func (c *config) checkResponse(m map[string]any, now time.Time) (*mcpauth.Access
 	case !active:
 		return nil, invalid(mcpauth.ReasonInactive, "the authorization server reports the token as not active")
 	}
-	if _, bound := m["cnf"]; bound {
-		return nil, invalid(mcpauth.ReasonBadClaims, "the token is sender-constrained (cnf) and cannot be used as a bearer token")
-	}
-	if tt, ok := m["token_type"]; ok {
-		s, isString := tt.(string)
-		if !isString {
-			return nil, invalid(mcpauth.ReasonBadClaims, "the introspection response's token_type is not a string")
-		}
-		if strings.EqualFold(s, "DPoP") {
-			return nil, invalid(mcpauth.ReasonBadClaims, "the token is a DPoP token and cannot be used as a bearer token")
-		}
+	if err := c.checkBinding(m); err != nil {
+		return nil, err
 	}
 
 	var exp time.Time

@@ -71,6 +71,11 @@ func New(c Config, opts ...Option) (*Verifier, error) {
 // [mcpauth.ScopeRequirer].
 func (v *Verifier) RequiredScopes() []string { return slices.Clone(v.cfg.requiredScopes) }
 
+// DefersDPoPBinding reports whether Config.DPoPBound is set: the verifier
+// then accepts DPoP-bound tokens and leaves their proof to the middleware
+// (it implements [mcpauth.DPoPBindingDeferrer]).
+func (v *Verifier) DefersDPoPBinding() bool { return v.cfg.dpopBound }
+
 // Issuer returns the configured issuer, or "" when none is configured.
 func (v *Verifier) Issuer() string { return v.cfg.issuer }
 

@@ -340,3 +340,78 @@ func TestCallerCancellation(t *testing.T) {
 		t.Fatalf("%d calls; the abandoned call's answer should have been cached", n)
 	}
 }
+
+// testJKT is a well-formed cnf.jkt (a base64url SHA-256 thumbprint).
+const testJKT = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+
+// TestDPoPBoundRules runs the binding rules with Config.DPoPBound: a
+// cnf.jkt binding is accepted and kept in the claims for the middleware's
+// proof check; every other binding, and every binding without DPoPBound,
+// is refused.
+func TestDPoPBoundRules(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		edit   func(m map[string]any)
+		bound  bool           // Config.DPoPBound
+		reason mcpauth.Reason // "" means accepted
+		jkt    string         // the cnf.jkt an accepted token carries
+	}{
+		{"unbound token", func(m map[string]any) {}, true, "", ""},
+		{"cnf.jkt", func(m map[string]any) { m["cnf"] = map[string]any{"jkt": testJKT} }, true, "", testJKT},
+		{"cnf.jkt with token_type DPoP", func(m map[string]any) {
+			m["cnf"], m["token_type"] = map[string]any{"jkt": testJKT}, "DPoP"
+		}, true, "", testJKT},
+		{"cnf.jkt with token_type dpop", func(m map[string]any) {
+			m["cnf"], m["token_type"] = map[string]any{"jkt": testJKT}, "dpop"
+		}, true, "", testJKT},
+		{"cnf.jkt without DPoPBound", func(m map[string]any) { m["cnf"] = map[string]any{"jkt": testJKT} }, false, mcpauth.ReasonBadClaims, ""},
+		{"token_type DPoP without DPoPBound", func(m map[string]any) {
+			m["cnf"], m["token_type"] = map[string]any{"jkt": testJKT}, "DPoP"
+		}, false, mcpauth.ReasonBadClaims, ""},
+		{"token_type DPoP without cnf", func(m map[string]any) { m["token_type"] = "DPoP" }, true, mcpauth.ReasonBadClaims, ""},
+		{"cnf not an object", func(m map[string]any) { m["cnf"] = testJKT }, true, mcpauth.ReasonBadClaims, ""},
+		{"cnf null", func(m map[string]any) { m["cnf"] = nil }, true, mcpauth.ReasonBadClaims, ""},
+		{"cnf empty", func(m map[string]any) { m["cnf"] = map[string]any{} }, true, mcpauth.ReasonBadClaims, ""},
+		{"cnf of mutual TLS", func(m map[string]any) { m["cnf"] = map[string]any{"x5t#S256": testJKT} }, true, mcpauth.ReasonBadClaims, ""},
+		{"cnf.jkt and another method", func(m map[string]any) {
+			m["cnf"] = map[string]any{"jkt": testJKT, "x5t#S256": testJKT}
+		}, true, mcpauth.ReasonBadClaims, ""},
+		{"cnf.jkt not a string", func(m map[string]any) { m["cnf"] = map[string]any{"jkt": 1} }, true, mcpauth.ReasonBadClaims, ""},
+		{"cnf.jkt too short", func(m map[string]any) { m["cnf"] = map[string]any{"jkt": testJKT[1:]} }, true, mcpauth.ReasonBadClaims, ""},
+		{"cnf.jkt not base64url", func(m map[string]any) { m["cnf"] = map[string]any{"jkt": testJKT[1:] + "+"} }, true, mcpauth.ReasonBadClaims, ""},
+		{"token_type not a string", func(m map[string]any) { m["token_type"] = 1 }, true, mcpauth.ReasonBadClaims, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := activeAnswer()
+			tt.edit(m)
+			s := newAuthServer(t, answerWith(m))
+			c := testConfig(s)
+			c.DPoPBound = tt.bound
+			v := newVerifier(t, c, nil)
+			if v.DefersDPoPBinding() != tt.bound {
+				t.Fatalf("DefersDPoPBinding %v", v.DefersDPoPBinding())
+			}
+			at, err := v.VerifyToken(context.Background(), "tok")
+			if tt.reason != "" {
+				if at != nil {
+					t.Fatalf("accepted: %+v", at)
+				}
+				wantReason(t, err, tt.reason)
+				return
+			}
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if got := cnfJKT(at); got != tt.jkt {
+				t.Fatalf("cnf.jkt in the claims %q; want %q", got, tt.jkt)
+			}
+		})
+	}
+}
+
+// cnfJKT returns the claims' cnf.jkt, as the middleware reads it.
+func cnfJKT(at *mcpauth.AccessToken) string {
+	cnf, _ := at.Claims["cnf"].(map[string]any)
+	jkt, _ := cnf["jkt"].(string)
+	return jkt
+}

@@ -90,6 +90,12 @@ func newConfig(v mcpauth.TokenVerifier, opts []Option) (*config, error) {
 		return nil, err
 	}
 	c.dpop = dp
+	if d, ok := v.(mcpauth.DPoPBindingDeferrer); ok && d.DefersDPoPBinding() && dp == nil {
+		// The verifier accepts DPoP-bound tokens and relies on this
+		// middleware to check their proof: without WithDPoP (or with it
+		// off) they would pass as bearer tokens.
+		return nil, configErr("the verifier accepts DPoP-bound tokens whose proof the middleware must check: WithDPoP in mode allow or require is required")
+	}
 	c.challengeScopes = c.scopes
 	if sr, ok := v.(mcpauth.ScopeRequirer); ok {
 		c.challengeScopes = union(c.scopes, sanitizeScopes(sr.RequiredScopes()))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/cmd/mcpauth/internal/observe"
+	"github.com/mcpauth/mcpauth/dpop"
 	"github.com/mcpauth/mcpauth/policy"
 	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/verify"
@@ -273,6 +274,13 @@ func configFromEnv(command string, vars map[string]string, addrFlag, upstreamFla
 	}
 	if cfg.dpop, err = dpopFromEnv(get); err != nil {
 		return nil, err
+	}
+	if cfg.introspection != nil && cfg.dpop.config.Mode != dpop.Off {
+		// The middleware checks DPoP proofs: tokens the introspection
+		// endpoint reports as DPoP-bound (cnf.jkt) are accepted with a
+		// proof by that key, and refused as Bearer. With DPoP off they
+		// stay refused, as nothing would check the proof.
+		cfg.introspection.cfg.DPoPBound = true
 	}
 
 	switch {

@@ -409,3 +409,87 @@ func TestDPoPHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestIntrospectedDPoP: a token the introspection endpoint reports as
+// DPoP-bound (cnf.jkt, token_type DPoP) works with the DPoP scheme and a
+// proof by that key through serve (alone and chained with JWT) and proxy,
+// also when answered from the introspection cache; it is refused as
+// Bearer, with a proof by another key and without a proof; with
+// MCPAUTH_DPOP=off it is refused whatever the scheme.
+func TestIntrospectedDPoP(t *testing.T) {
+	client := testkeystest.SharedECKeyPair(t)
+	other := testkeystest.SharedEd25519KeyPair(t)
+	kp := testkeystest.SharedRSAKeyPair(t)
+	up := newFakeUpstream(t)
+	for _, tc := range []struct {
+		name  string
+		start func(vars map[string]string) *testServer
+		jwt   bool
+	}{
+		{"serve", func(vars map[string]string) *testServer { return startServer(t, "serve", vars) }, false},
+		{"serve with JWT", func(vars map[string]string) *testServer {
+			vars["MCPAUTH_JWT_PUBLIC_KEY"], vars["MCPAUTH_JWT_ISSUER"] = kp.PublicKeyPEM(), iss
+			return startServer(t, "serve", vars)
+		}, true},
+		{"proxy", func(vars map[string]string) *testServer { return startProxy(t, up.srv.URL+"/up/mcp", vars) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			as := newFakeAS(t, "opaque-plain")
+			as.bind("opaque-bound", client.KeyID())
+			ts := tc.start(as.vars(envIntrospectionCacheAge, "30s"))
+			as.setAudience(ts.mcp())
+			body := whoamiBody
+			for i := range 2 { // the endpoint, then the cache
+				resp, out := doDPoP(t, http.MethodPost, ts.mcp(), "opaque-bound", proofFor(t, client, http.MethodPost, ts.mcp(), "opaque-bound"), body)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("request %d: bound token with its proof: %d %s", i+1, resp.StatusCode, out)
+				}
+				if tc.name != "proxy" && !strings.Contains(out, `"jkt":"`+client.KeyID()+`"`) {
+					t.Fatalf("request %d: whoami lacks the thumbprint: %s", i+1, out)
+				}
+				if n := as.calls.Load(); n != 1 {
+					t.Fatalf("request %d: %d endpoint calls; want 1", i+1, n)
+				}
+			}
+			if tc.name == "proxy" {
+				if got := up.lastRequest().Header.Values(headerDPoPJKT); len(got) != 1 || got[0] != client.KeyID() {
+					t.Errorf("upstream %s = %q, want [%q]", headerDPoPJKT, got, client.KeyID())
+				}
+			}
+			resp, _ := do(t, http.MethodPost, ts.mcp(), "opaque-bound", body)
+			if resp.StatusCode != http.StatusUnauthorized || !hasChallenge(resp, "DPoP", `error="invalid_token"`) {
+				t.Errorf("bound token as Bearer: %d %q", resp.StatusCode, challenges(resp))
+			}
+			resp, _ = doDPoP(t, http.MethodPost, ts.mcp(), "opaque-bound", proofFor(t, other, http.MethodPost, ts.mcp(), "opaque-bound"), body)
+			if resp.StatusCode != http.StatusUnauthorized || !hasChallenge(resp, "DPoP", `error="invalid_dpop_proof"`) {
+				t.Errorf("proof by another key: %d %q", resp.StatusCode, challenges(resp))
+			}
+			resp, _ = doDPoP(t, http.MethodPost, ts.mcp(), "opaque-bound", "", body)
+			if resp.StatusCode != http.StatusUnauthorized || !hasChallenge(resp, "DPoP", `error="invalid_dpop_proof"`) {
+				t.Errorf("no proof: %d %q", resp.StatusCode, challenges(resp))
+			}
+			if resp, _ := do(t, http.MethodPost, ts.mcp(), "opaque-plain", body); resp.StatusCode != http.StatusOK {
+				t.Errorf("unbound introspected token as Bearer: %d", resp.StatusCode)
+			}
+			if tc.jwt {
+				bound := mintFor(t, kp, ts, boundTo(client, testkeys.TokenOptions{}))
+				if resp, out := doDPoP(t, http.MethodPost, ts.mcp(), bound, proofFor(t, client, http.MethodPost, ts.mcp(), bound), body); resp.StatusCode != http.StatusOK {
+					t.Errorf("bound JWT beside introspection: %d %s", resp.StatusCode, out)
+				}
+			}
+		})
+	}
+	t.Run("off", func(t *testing.T) {
+		as := newFakeAS(t)
+		as.bind("opaque-bound", client.KeyID())
+		ts := startServer(t, "serve", as.vars("MCPAUTH_DPOP", "off"))
+		as.setAudience(ts.mcp())
+		if status, _, _ := callWhoami(t, ts.mcp(), "opaque-bound"); status != http.StatusUnauthorized {
+			t.Errorf("bound token as Bearer with DPoP off: %d", status)
+		}
+		resp, _ := doDPoP(t, http.MethodPost, ts.mcp(), "opaque-bound", proofFor(t, client, http.MethodPost, ts.mcp(), "opaque-bound"), whoamiBody)
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("bound token with a proof and DPoP off: %d", resp.StatusCode)
+		}
+	})
+}

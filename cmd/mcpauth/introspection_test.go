@@ -22,6 +22,7 @@ type fakeAS struct {
 	mu    sync.Mutex
 	aud   string
 	live  map[string]bool
+	bound map[string]string // token -> cnf.jkt of a DPoP-bound token
 }
 
 const (
@@ -31,7 +32,7 @@ const (
 
 func newFakeAS(t *testing.T, tokens ...string) *fakeAS {
 	t.Helper()
-	as := &fakeAS{live: map[string]bool{}}
+	as := &fakeAS{live: map[string]bool{}, bound: map[string]string{}}
 	for _, tok := range tokens {
 		as.live[tok] = true
 	}
@@ -46,17 +47,22 @@ func newFakeAS(t *testing.T, tokens ...string) *fakeAS {
 			return
 		}
 		as.mu.Lock()
-		active, aud := as.live[r.PostFormValue("token")], as.aud
+		tok := r.PostFormValue("token")
+		active, aud, jkt := as.live[tok], as.aud, as.bound[tok]
 		as.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		if !active {
 			_, _ = w.Write([]byte(`{"active":false}`))
 			return
 		}
-		_ = json.NewEncoder(w).Encode(map[string]any{
+		answer := map[string]any{
 			"active": true, "client_id": "opaque-client", "sub": "alice", "scope": "tools:read tools:call",
 			"iss": as.srv.URL, "aud": aud,
-		})
+		}
+		if jkt != "" { // RFC 9449 §6.2
+			answer["cnf"], answer["token_type"] = map[string]any{"jkt": jkt}, "DPoP"
+		}
+		_ = json.NewEncoder(w).Encode(answer)
 	}))
 	t.Cleanup(as.srv.Close)
 	return as
@@ -65,6 +71,13 @@ func newFakeAS(t *testing.T, tokens ...string) *fakeAS {
 func (as *fakeAS) setAudience(aud string) {
 	as.mu.Lock()
 	as.aud = aud
+	as.mu.Unlock()
+}
+
+// bind makes tok a live token bound to the key whose thumbprint is jkt.
+func (as *fakeAS) bind(tok, jkt string) {
+	as.mu.Lock()
+	as.live[tok], as.bound[tok] = true, jkt
 	as.mu.Unlock()
 }
 

@@ -194,6 +194,14 @@ func (v forwardableIdentity) RequiredScopes() []string {
 	return nil
 }
 
+// DefersDPoPBinding implements mcpauth.DPoPBindingDeferrer, so that the
+// middleware still refuses to run a verifier that accepts DPoP-bound
+// tokens without checking their proofs.
+func (v forwardableIdentity) DefersDPoPBinding() bool {
+	d, ok := v.TokenVerifier.(mcpauth.DPoPBindingDeferrer)
+	return ok && d.DefersDPoPBinding()
+}
+
 // safeHeaderValue accepts non-empty printable ASCII without leading or
 // trailing spaces (which parsers trim), of bounded length.
 func safeHeaderValue(v string) bool {
