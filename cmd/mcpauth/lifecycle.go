@@ -35,6 +35,7 @@ func runServer(command string, args []string, e env) int {
 	if done {
 		return code
 	}
+	setServerGC(e.environ)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, cfg, nil); err != nil {

@@ -189,13 +189,15 @@ func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, trusted
 
 	// checkPath let through only paths without percent-encoding, so the
 	// suffix is forwarded byte for byte as it was received and checked.
-	u := *upstream
+	// out.URL is the reverse proxy's copy of the incoming URL: overwrite
+	// it rather than allocate another.
+	u := out.URL
+	*u = *upstream
 	if suffix := strings.TrimPrefix(pr.In.URL.Path, mount); suffix != "" {
 		u.Path = strings.TrimSuffix(upstream.Path, "/") + suffix
 		u.RawPath = strings.TrimSuffix(upstream.EscapedPath(), "/") + suffix
 	}
 	u.RawQuery = pr.In.URL.RawQuery
-	out.URL = &u
 	out.Host = ""
 	setForwardingHeaders(pr, trusted)
 

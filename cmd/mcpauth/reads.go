@@ -69,9 +69,12 @@ func boundReads(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		body := &trackedBody{ReadCloser: r.Body, rc: rc}
+		// One allocation for the body and the writer.
+		rw := &rejectionWriter{ResponseWriter: w, r: r, rc: rc}
+		rw.body = trackedBody{ReadCloser: r.Body, rc: rc}
+		body := &rw.body
 		r.Body = body
-		next.ServeHTTP(&rejectionWriter{ResponseWriter: w, r: r, body: body}, r)
+		next.ServeHTTP(rw, r)
 		if !body.finish() {
 			_ = rc.SetReadDeadline(time.Now().Add(unreadbody.Grace))
 		}
@@ -126,7 +129,8 @@ func (b *trackedBody) finish() bool {
 type rejectionWriter struct {
 	http.ResponseWriter
 	r     *http.Request
-	body  *trackedBody
+	rc    *http.ResponseController // of ResponseWriter
+	body  trackedBody
 	wrote bool
 }
 
@@ -150,11 +154,15 @@ func (w *rejectionWriter) Write(p []byte) (int, error) {
 }
 
 // Flush implements http.Flusher, which the go-sdk handler needs for SSE.
-func (w *rejectionWriter) Flush() {
+func (w *rejectionWriter) Flush() { _ = w.FlushError() }
+
+// FlushError flushes buffered data to the client and reports a failure
+// (http.ResponseController calls it).
+func (w *rejectionWriter) FlushError() error {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
+	return w.rc.Flush()
 }
 
 // Unwrap lets http.ResponseController reach the server's ResponseWriter.
