@@ -183,7 +183,7 @@ func writeProxyError(w http.ResponseWriter, status int, code, desc string, close
 // identity.
 func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, trusted []netip.Prefix) {
 	out := pr.Out
-	stripIdentityHeaders(out.Header)
+	// setForwardingHeaders removes the client's identity headers too.
 	out.Header.Del("Authorization")
 	out.Header.Del("DPoP") // a proof is for this hop only (RFC 9449)
 

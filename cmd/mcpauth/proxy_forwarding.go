@@ -12,6 +12,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"net/http/httputil"
 	"net/netip"
 	"strings"
@@ -59,16 +60,51 @@ var routingOverrideHeaders = map[string]bool{
 	"x-envoy-original-path":  true,
 }
 
-func isForwardingHeader(name string) bool {
+func isForwardingHeader(name string) bool { return classifyHeader(name) == forwardingHeader }
+
+func isRoutingOverrideHeader(name string) bool { return classifyHeader(name) == routingOverrideHeader }
+
+// headerClass is what a client-sent header is to the proxy.
+type headerClass uint8
+
+const (
+	otherHeader           headerClass = iota
+	identityHeader                    // X-MCPAuth-*: only the proxy sets them
+	forwardingHeader                  // forwardingHeaders, X-Forwarded-*
+	routingOverrideHeader             // routingOverrideHeaders, X-Original-*
+)
+
+// classifyHeader reads name once, in the spelling of
+// appendNormalHeaderName, so that one pass over a request's headers
+// decides about all of them.
+func classifyHeader(name string) headerClass {
 	var buf [64]byte
 	n := appendNormalHeaderName(buf[:0], name)
-	return forwardingHeaders[string(n)] || bytes.HasPrefix(n, []byte("x-forwarded-"))
+	switch {
+	case bytes.HasPrefix(n, []byte("x-mcpauth-")):
+		return identityHeader
+	case forwardingHeaders[string(n)] || bytes.HasPrefix(n, []byte("x-forwarded-")):
+		return forwardingHeader
+	case routingOverrideHeaders[string(n)] || bytes.HasPrefix(n, []byte("x-original-")):
+		return routingOverrideHeader
+	}
+	return otherHeader
 }
 
-func isRoutingOverrideHeader(name string) bool {
-	var buf [64]byte
-	n := appendNormalHeaderName(buf[:0], name)
-	return routingOverrideHeaders[string(n)] || bytes.HasPrefix(n, []byte("x-original-"))
+// removeClientHeaders removes from h, in one pass, the identity headers
+// and routing overrides a client sent, and its forwarding headers unless
+// keepForwarding (a trusted gateway's, in their standard spelling, stay).
+func removeClientHeaders(h http.Header, keepForwarding bool) {
+	for k := range h {
+		switch classifyHeader(k) {
+		case identityHeader, routingOverrideHeader:
+			delete(h, k)
+		case forwardingHeader:
+			if !keepForwarding || strings.Contains(k, "_") {
+				delete(h, k)
+			}
+		}
+	}
 }
 
 // setForwardingHeaders writes the forwarding headers of the upstream
@@ -82,14 +118,7 @@ func isRoutingOverrideHeader(name string) bool {
 func setForwardingHeaders(pr *httputil.ProxyRequest, trusted []netip.Prefix) {
 	out, in := pr.Out.Header, pr.In.Header
 	keep := isTrustedPeer(pr.In.RemoteAddr, trusted)
-	for k := range out {
-		switch {
-		case isRoutingOverrideHeader(k):
-			delete(out, k)
-		case isForwardingHeader(k) && (!keep || strings.Contains(k, "_")):
-			delete(out, k)
-		}
-	}
+	removeClientHeaders(out, keep)
 	if !keep {
 		pr.SetXForwarded()
 		return

@@ -32,28 +32,9 @@ const (
 	maxIdentityValue = 4096
 )
 
-// stripIdentityHeaders removes every header that an upstream could take for
-// one of the identity headers.
-func stripIdentityHeaders(h http.Header) {
-	for k := range h {
-		if isIdentityHeader(k) {
-			delete(h, k)
-		}
-	}
-}
-
-func isIdentityHeader(name string) bool {
-	const prefix = "x-mcpauth-"
-	if len(name) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		if normalHeaderByte(name[i]) != prefix[i] {
-			return false
-		}
-	}
-	return true
-}
+// isIdentityHeader reports whether an upstream could take name for one of
+// the identity headers (any letter case, '_' for '-').
+func isIdentityHeader(name string) bool { return classifyHeader(name) == identityHeader }
 
 // appendNormalHeaderName appends name in lower case with '_' as '-' to b:
 // the form under which CGI/WSGI-style servers (HTTP_X_REAL_IP) cannot tell
