@@ -116,9 +116,11 @@ start issuer "$work/load" issuer -addr "127.0.0.1:$p_issuer" -aud "$AUDIENCE" -t
 ready issuer "$ISSUER/healthz"
 start upstream "$work/load" upstream -addr "127.0.0.1:$p_upstream"
 ready upstream "$UPSTREAM"
-start plain "$work/load" plain -addr "127.0.0.1:$p_plain" -upstream "$UPSTREAM"
+# The plain proxies run with the GC setting mcpauth's servers default to
+# (cmd/mcpauth/gc.go), so that the comparison is of the code alone.
+start plain env GOGC=400 "$work/load" plain -addr "127.0.0.1:$p_plain" -upstream "$UPSTREAM"
 ready plain "http://127.0.0.1:$p_plain/healthz"
-start plain-buffered "$work/load" plain -addr "127.0.0.1:$p_plainb" -upstream "$UPSTREAM" -buffer-bodies
+start plain-buffered env GOGC=400 "$work/load" plain -addr "127.0.0.1:$p_plainb" -upstream "$UPSTREAM" -buffer-bodies
 ready plain-buffered "http://127.0.0.1:$p_plainb/healthz"
 
 # mcpauth NAME COMMAND PORT CACHE_SIZE [VAR=VALUE...]

@@ -437,6 +437,8 @@ func envHelp(command string) string {
 	row(envMetricsAddr, "host:port of a Prometheus endpoint, GET /metrics, on a listener of its")
 	row("", "own (default: none); keep it off the public network")
 	row(envLogLevel, "debug, info (default), warn or error; logs go to stderr")
+	row("GOGC, GOMEMLIMIT", "Go's garbage collector; with neither set the server runs with")
+	row("", fmt.Sprintf("GOGC=%d (see README, Variables of serve, proxy and authz)", serverGCPercent))
 	row(envAuthServers, "authorization servers in the metadata, comma-separated (default: the issuers)")
 	row(envStaticTokens, "JSON file of static tokens {token: {client_id, scopes, expires_at, sub}};")
 	row("", "development only; excludes the JWT key, issuer and audience settings")

@@ -275,7 +275,11 @@ whose upstream transport keeps net/http's 2 idle connections per host, for
 which it has no setting). Every run must have only
 2xx answers, or the report fails. plain is the reference: an
 httputil.ReverseProxy with mcpauth proxy's transport settings (1024 idle
-upstream connections), buffer pool and flushing, and no authentication;
+upstream connections), buffer pool and flushing, and no authentication,
+run with GOGC=400 like mcpauth's servers (cmd/mcpauth/gc.go; a plain
+proxy's heap is mostly pointer-free buffers, so the setting hardly moves
+it, while mcpauth's pointer-dense registries made Go's default collect
+and re-scan them every couple of hundred requests);
 plain-buffered also reads request bodies up to 64 KiB whole before
 forwarding, as mcpauth proxy does (one write per upstream request instead
 of two), so mcpauth-cache / plain-buffered is the cost of authentication
