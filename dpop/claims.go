@@ -1,8 +1,6 @@
 package dpop
 
 import (
-	"slices"
-
 	"github.com/mcpauth/mcpauth/internal/jose"
 	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
@@ -21,69 +19,40 @@ type proofClaims struct {
 	caseVariant                    bool // a name equal to a registered one but for letter case
 }
 
-// maxInlineClaimNames is how many member names the duplicate check keeps
-// in an array before it switches to a map; real proofs have five or six.
-const maxInlineClaimNames = 16
-
-// scanClaims reads a proof's claims with the strictness of
+// scanClaims reads a proof's claims with the strict JSON rule of
 // strictjson.ParseObject (valid UTF-8, paired surrogates, no duplicate
 // member names at any depth, nesting bounded, no trailing data; the values
 // of unregistered claims are fully validated) without building a map.
 // Strings without escapes share s's memory.
 func scanClaims(s string) (proofClaims, error) {
 	var c proofClaims
-	p, err := strictjson.Open(s)
+	sc := strictjson.NewScanner(s, strictjson.MaxDepth, strictjson.ExactNames)
+	o, err := sc.TopLevelObject()
 	if err != nil {
 		return c, err
 	}
-	var (
-		inline [maxInlineClaimNames]string
-		n      int
-		spill  map[string]struct{}
-	)
-	for first := true; ; first = false {
-		name, more, err := p.NextMember(first)
+	for {
+		name, _, more, err := sc.Member(&o)
 		if err != nil {
 			return c, err
 		}
 		if !more {
 			break
 		}
-		if slices.Contains(inline[:n], name) {
-			return c, strictjson.ErrDuplicateName
-		}
-		if _, dup := spill[name]; dup {
-			return c, strictjson.ErrDuplicateName
-		}
-		if n < len(inline) {
-			inline[n] = name
-			n++
-		} else {
-			if spill == nil {
-				spill = make(map[string]struct{})
-			}
-			spill[name] = struct{}{}
-		}
-		if err := p.Colon(); err != nil {
-			return c, err
-		}
 		cv := claimValue{present: true}
-		p.SkipSpace()
-		switch b, _ := p.Peek(); {
+		switch b := sc.Peek(); {
 		case b == '"':
 			cv.kind = '"'
-			if cv.text, err = p.ReadString(); err != nil {
+			if cv.text, err = sc.String(); err != nil {
 				return c, err
 			}
 		case b == '-' || '0' <= b && b <= '9':
 			cv.kind = '0'
-			num, err := p.Number()
-			if err != nil {
+			if cv.text, err = sc.Number(); err != nil {
 				return c, err
 			}
-			cv.text = string(num)
 		default:
-			if _, err := p.Value(1); err != nil {
+			if err := sc.SkipValue(); err != nil {
 				return c, err
 			}
 		}
@@ -101,12 +70,12 @@ func scanClaims(s string) (proofClaims, error) {
 		case "nonce":
 			c.nonce = cv
 		default:
-			if jose.IsCaseVariant(name, registeredClaimNames) {
+			if strictjson.IsCaseVariant(name, registeredClaimNames) {
 				c.caseVariant = true
 			}
 		}
 	}
-	return c, p.Finish()
+	return c, sc.Done()
 }
 
 // readClaims checks the types of a proof's claims and reads them into p.

@@ -132,7 +132,7 @@ func (v *Verifier) parse(raw string, p *proof) error {
 // checkHeader checks the JOSE header of a proof and reads its alg and jwk
 // into p.
 func (v *Verifier) checkHeader(h map[string]any, p *proof) error {
-	if jose.CheckNameCase(h, jose.RegisteredHeaderNames) != nil {
+	if strictjson.CheckNameCase(h, jose.RegisteredHeaderNames) != nil {
 		return proofError(ReasonHeader, "a DPoP proof header member name differs from a registered name only in letter case")
 	}
 	if t, ok := h["typ"].(string); !ok || !strings.EqualFold(t, typ) {

@@ -1,7 +1,6 @@
 package introspect
 
 import (
-	"github.com/mcpauth/mcpauth/internal/jose"
 	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
@@ -22,7 +21,7 @@ func parseResponse(body []byte) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := jose.CheckNameCase(m, registeredNames); err != nil {
+	if err := strictjson.CheckNameCase(m, registeredNames); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -6,6 +6,7 @@ import (
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/internal/jose"
 	"github.com/mcpauth/mcpauth/internal/scopetoken"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // registeredClaimNames are the claims the verifier reads. A claim whose name
@@ -21,7 +22,7 @@ var stringClaimNames = []string{"sub", "client_id", "azp", "jti"}
 // checkClaims validates the claims of a token whose signature verified and
 // builds its mcpauth.AccessToken. It does not check required scopes.
 func (v *JWTVerifier) checkClaims(c map[string]any) (*mcpauth.AccessToken, error) {
-	if err := jose.CheckNameCase(c, registeredClaimNames); err != nil {
+	if err := strictjson.CheckNameCase(c, registeredClaimNames); err != nil {
 		return nil, invalid(mcpauth.ReasonBadClaims, "a claim name differs from a registered name only in letter case")
 	}
 	now := v.now()

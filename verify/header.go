@@ -34,65 +34,36 @@ type headerMembers struct {
 	caseVariant         bool
 }
 
-// maxInlineHeaderNames is how many member names the duplicate check keeps
-// in an array before it switches to a map; real headers have two to four.
-const maxInlineHeaderNames = 16
-
 // scanHeader reads a JOSE header with the same strictness as
 // strictjson.ParseObject (the nested values of members such as jwk are fully
 // validated) but without building a map.
 func scanHeader(s string) (headerMembers, error) {
 	var m headerMembers
-	p, err := strictjson.Open(s)
+	sc := strictjson.NewScanner(s, strictjson.MaxDepth, strictjson.ExactNames)
+	o, err := sc.TopLevelObject()
 	if err != nil {
 		return m, err
 	}
-	var (
-		inline [maxInlineHeaderNames]string
-		n      int
-		spill  map[string]struct{}
-	)
-	for first := true; ; first = false {
-		name, more, err := p.NextMember(first)
+	for {
+		name, _, more, err := sc.Member(&o)
 		if err != nil {
 			return m, err
 		}
 		if !more {
 			break
 		}
-		if slices.Contains(inline[:n], name) {
-			return m, strictjson.ErrDuplicateName
-		}
-		if _, dup := spill[name]; dup {
-			return m, strictjson.ErrDuplicateName
-		}
-		if n < len(inline) {
-			inline[n] = name
-			n++
-		} else {
-			if spill == nil {
-				spill = make(map[string]struct{})
-			}
-			spill[name] = struct{}{}
-		}
-		if err := p.Colon(); err != nil {
-			return m, err
-		}
 		var hv headerValue
-		p.SkipSpace()
-		switch c, _ := p.Peek(); c {
+		switch sc.Peek() {
 		case '"':
 			hv.kind = '"'
-			if hv.str, err = p.ReadString(); err != nil {
+			if hv.str, err = sc.String(); err != nil {
 				return m, err
 			}
 		case 't':
 			hv.kind = 't'
-			if err := p.Literal("true"); err != nil {
-				return m, err
-			}
+			fallthrough
 		default:
-			if _, err := p.Value(1); err != nil {
+			if err := sc.SkipValue(); err != nil {
 				return m, err
 			}
 		}
@@ -115,12 +86,12 @@ func scanHeader(s string) (headerMembers, error) {
 		case "cty":
 			m.cty = true
 		default:
-			if jose.IsCaseVariant(name, jose.RegisteredHeaderNames) {
+			if strictjson.IsCaseVariant(name, jose.RegisteredHeaderNames) {
 				m.caseVariant = true
 			}
 		}
 	}
-	return m, p.Finish()
+	return m, sc.Done()
 }
 
 // parseHeader checks the decoded JOSE header. Key-pointing members (jku,

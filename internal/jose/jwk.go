@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // MaxRSAKeyBits is the largest RSA modulus accepted in a JWK carried by a
@@ -50,9 +52,11 @@ var b64urlChars = func() (t [256]bool) {
 	return t
 }()
 
-// jwkMemberNames are the JWK members of RFC 7517, 7518 and 8037. A member
-// that equals one of them only when letter case is ignored is refused.
-var jwkMemberNames = []string{
+// JWKMemberNames are the JWK members of RFC 7517, 7518 and 8037 (and
+// WebCrypto's ext). A member that equals one of them only when letter case
+// is ignored is refused, in a DPoP proof's jwk and in a JWK Set. Callers
+// must not modify it.
+var JWKMemberNames = []string{
 	"kty", "use", "key_ops", "alg", "kid", "x5u", "x5c", "x5t", "x5t#S256",
 	"crv", "x", "y", "d", "n", "e", "p", "q", "dp", "dq", "qi", "oth", "k", "ext",
 }
@@ -79,7 +83,7 @@ type PublicJWK struct {
 // short coordinates), so the thumbprint is unique to the key. Errors name
 // the member at fault, never its value.
 func ParsePublicJWK(m map[string]any) (PublicJWK, error) {
-	if err := CheckNameCase(m, jwkMemberNames); err != nil {
+	if err := strictjson.CheckNameCase(m, JWKMemberNames); err != nil {
 		return PublicJWK{}, errors.New("a JWK member name differs from a registered name only in letter case")
 	}
 	for _, name := range privateJWKMembers {
