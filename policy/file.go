@@ -37,17 +37,16 @@ func ParseConfig(data []byte) (Config, error) {
 	if len(data) > maxFileBytes {
 		return Config{}, fmt.Errorf("%w: larger than %d bytes", mcpauth.ErrInvalidConfig, maxFileBytes)
 	}
-	r := reader{b: data}
-	r.ws()
-	if r.peek() != '{' {
+	sc := newScanner(data)
+	sc.SkipSpace()
+	if sc.Peek() != '{' {
 		return Config{}, fmt.Errorf("%w: not a JSON object", mcpauth.ErrInvalidConfig)
 	}
-	if err := r.value(); err != nil {
+	if err := sc.SkipValue(); err != nil {
 		return Config{}, fmt.Errorf("%w: %v", mcpauth.ErrInvalidConfig, err)
 	}
-	r.ws()
-	if r.i != len(data) {
-		return Config{}, fmt.Errorf("%w: %v", mcpauth.ErrInvalidConfig, errTrailing)
+	if err := sc.Done(); err != nil {
+		return Config{}, fmt.Errorf("%w: %v", mcpauth.ErrInvalidConfig, err)
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {

@@ -1,10 +1,8 @@
 package policy
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/bits"
 	"strings"
 	"testing"
 )
@@ -153,19 +151,6 @@ func TestParseBodyMarksWrongTypes(t *testing.T) {
 	}
 }
 
-func TestFoldKey(t *testing.T) {
-	for _, pair := range [][2]string{{"k", "\u212a"}, {"s", "\u017f"}, {"ABC", "abc"}, {"é", "É"}} {
-		if !foldEqual([]byte(pair[0]), false, []byte(pair[1]), false) {
-			t.Errorf("%q and %q should fold equal", pair[0], pair[1])
-		}
-	}
-	for _, pair := range [][2]string{{"a", "b"}, {"ab", "a"}, {"é", "e"}} {
-		if foldEqual([]byte(pair[0]), false, []byte(pair[1]), false) {
-			t.Errorf("%q and %q should differ", pair[0], pair[1])
-		}
-	}
-}
-
 // TestParseBodyNameStack checks the duplicate check across nesting: names of
 // an outer object never clash with an inner object's, and a duplicate is
 // found wherever the names sit in the reader's name stack (inline or
@@ -208,37 +193,5 @@ func TestParseBodyNameStack(t *testing.T) {
 				t.Errorf("parseBody = %v, want %v", err, tt.want)
 			}
 		})
-	}
-}
-
-// TestSpecialBytes checks the eight-byte scan against the byte table: for
-// every byte value at every position, the first byte the mask marks is the
-// first byte that is not plain ASCII.
-func TestSpecialBytes(t *testing.T) {
-	for c := range 256 {
-		for pos := range 8 {
-			w := []byte("abcdefgh")
-			w[pos] = byte(c)
-			for _, after := range []byte{'a', 0, '"', 0xff} {
-				for k := pos + 1; k < 8; k++ {
-					w[k] = after
-				}
-				first := 8
-				for k, x := range w {
-					if !plainASCII[x] {
-						first = k
-						break
-					}
-				}
-				m := specialBytes(binary.LittleEndian.Uint64(w))
-				got := 8
-				if m != 0 {
-					got = bits.TrailingZeros64(m) >> 3
-				}
-				if got != first {
-					t.Fatalf("%q: first special byte at %d, mask says %d", w, first, got)
-				}
-			}
-		}
 	}
 }

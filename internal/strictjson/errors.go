@@ -11,10 +11,10 @@ var (
 	ErrNotObject     = errors.New("JSON value is not an object")
 	ErrTrailingData  = errors.New("JSON text has data after its JSON value")
 	ErrTooDeep       = errors.New("JSON value is nested too deeply")
-	ErrMalformed     = errors.New("malformed JSON")
+	ErrMalformed     = errors.New("the text is not JSON (RFC 8259 grammar)")
 	// ErrControlCharacter is a raw control character (below U+0020) in a
 	// string; it matches ErrMalformed too.
-	ErrControlCharacter error = &refinedError{"malformed JSON: a string has a control character", ErrMalformed}
+	ErrControlCharacter error = &refinedError{"the text is not JSON: a string has a raw control character", ErrMalformed}
 	// errFoldedDuplicate is the duplicate error of [FoldedNames]; it
 	// matches ErrDuplicateName.
 	errFoldedDuplicate error = &refinedError{"JSON object has two members whose names are equal or differ only in letter case", ErrDuplicateName}
