@@ -36,7 +36,23 @@ func failures() []failure {
 			return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(b)) }
 		}
 	}
+	// splice puts text in front of the good document's first key.
+	splice := func(text string) func(*testing.T, []byte) http.HandlerFunc {
+		return func(t *testing.T, good []byte) http.HandlerFunc {
+			b := strings.Replace(string(good), `{"keys":[`, text, 1)
+			if b == string(good) {
+				t.Fatalf("document %s does not start with the keys", good)
+			}
+			return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(b)) }
+		}
+	}
 	return []failure{
+		// The strict JSON rule refuses the whole document, even beside a
+		// good key.
+		{name: "keys repeated", handler: splice(`{"keys":[],"keys":[`), want: "duplicate member name"},
+		{name: "invalid UTF-8 in another key", handler: splice("{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"\xff\"},"), want: "not valid UTF-8"},
+		{name: "lone surrogate in another key", handler: splice(`{"keys":[{"kty":"RSA","kid":"\ud800"},`), want: "unpaired UTF-16 surrogate"},
+		{name: "nested too deep", handler: splice(`{"x":` + strings.Repeat("[", 16) + strings.Repeat("]", 16) + `,"keys":[`), want: "nested too deeply"},
 		{name: "status 500", handler: status(500), want: "status 500"},
 		{name: "status 404", handler: status(404), want: "status 404"},
 		{name: "status 204", handler: status(204), want: "status 204"},

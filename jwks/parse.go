@@ -7,13 +7,14 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 
 	"github.com/MicahParks/jwkset"
 	"github.com/mcpauth/mcpauth/internal/jose"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // RSA modulus bounds. Below 2048 bits is weak (RFC 8725 §3.5, NIST SP
@@ -47,37 +48,79 @@ func skipDebug(format string, args ...any) *skip {
 	return &skip{reason: fmt.Sprintf(format, args...), level: slog.LevelDebug}
 }
 
-// parseDocument parses a JWK Set document. A malformed document is an
-// error; a malformed or unusable member is skipped (RFC 7517 §5) and
-// reported in skips. Zero usable keys is an error.
+// parseDocument parses a JWK Set document. The document is read by the
+// module's strict JSON reader: a text fault anywhere (grammar, invalid
+// UTF-8, lone surrogate escapes, nesting over strictjson.MaxDepth) or a
+// repeated name outside the keys refuses it whole. A malformed or unusable
+// member of "keys", one that repeats a name included, is skipped (RFC 7517
+// §5) and reported in skips. Zero usable keys is an error.
 func parseDocument(body []byte, allowed algSet) ([]*entry, []skip, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, nil, fmt.Errorf("%w: document is not a JSON object: %v", ErrFetch, err)
+	sc := strictjson.NewScanner(body, strictjson.MaxDepth, strictjson.ExactNames)
+	notJSON := func(err error) error {
+		return fmt.Errorf("%w: document is not a JSON object: %v", ErrFetch, err)
 	}
-	raw, ok := top["keys"]
-	if !ok {
+	top, err := sc.TopLevelObject()
+	switch {
+	case errors.Is(err, strictjson.ErrNotObject) && string(bytes.TrimSpace(body)) == "null":
 		return nil, nil, fmt.Errorf(`%w: document has no "keys" member`, ErrFetch)
+	case err != nil:
+		return nil, nil, notJSON(err)
 	}
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '[' {
+	var (
+		members     [][]byte
+		hasKeys     bool
+		keysIsArray bool
+	)
+	for {
+		name, _, ok, err := sc.Member(&top)
+		if err != nil {
+			return nil, nil, notJSON(err)
+		}
+		if !ok {
+			break
+		}
+		if string(name) != "keys" || sc.Peek() != '[' {
+			hasKeys = hasKeys || string(name) == "keys"
+			if err := sc.SkipValue(); err != nil {
+				return nil, nil, notJSON(err)
+			}
+			continue
+		}
+		hasKeys, keysIsArray = true, true
+		// Read the members one by one and stop after MaxKeys+1, so that a
+		// document of many tiny members costs no more than a scan.
+		keys, err := sc.Array()
+		if err != nil {
+			return nil, nil, notJSON(err)
+		}
+		for {
+			ok, err := sc.Element(&keys)
+			if err != nil {
+				return nil, nil, notJSON(err)
+			}
+			if !ok {
+				break
+			}
+			if len(members) == MaxKeys {
+				return nil, nil, fmt.Errorf("%w: the document has more than %d keys", ErrFetch, MaxKeys)
+			}
+			start := sc.Pos()
+			// A repeated name inside a key skips that key (parseKey
+			// says so); it does not refuse the set.
+			if _, err := sc.SkipValueNotingDuplicates(); err != nil {
+				return nil, nil, notJSON(err)
+			}
+			members = append(members, body[start:sc.Pos()])
+		}
+	}
+	if err := sc.Done(); err != nil {
+		return nil, nil, notJSON(err)
+	}
+	switch {
+	case !hasKeys:
+		return nil, nil, fmt.Errorf(`%w: document has no "keys" member`, ErrFetch)
+	case !keysIsArray:
 		return nil, nil, fmt.Errorf(`%w: "keys" is not an array`, ErrFetch)
-	}
-	// Read the members one by one and stop after MaxKeys+1, so that a
-	// document of many tiny members costs no more than a scan.
-	var members []json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // '['
-		return nil, nil, fmt.Errorf(`%w: "keys" does not parse: %v`, ErrFetch, err)
-	}
-	for dec.More() {
-		if len(members) == MaxKeys {
-			return nil, nil, fmt.Errorf("%w: the document has more than %d keys", ErrFetch, MaxKeys)
-		}
-		var m json.RawMessage
-		if err := dec.Decode(&m); err != nil {
-			return nil, nil, fmt.Errorf(`%w: "keys" does not parse: %v`, ErrFetch, err)
-		}
-		members = append(members, m)
 	}
 	var (
 		entries []*entry
@@ -137,76 +180,44 @@ func parseKey(raw json.RawMessage, allowed algSet) (*entry, *skip) {
 	return nil, sk
 }
 
-// jwkMemberNames are the JWK members read through jwkset.JWKMarshal.
-var jwkMemberNames = []string{
-	"kty", "use", "key_ops", "alg", "kid", "x5u", "x5c", "x5t", "x5t#S256",
-	"crv", "x", "y", "d", "n", "e", "p", "q", "dp", "dq", "qi", "oth", "k",
-}
-
 // checkMemberNames rejects a member (a JSON object that json.Unmarshal
-// accepted) that repeats a name or has a name differing from a JWK member's
-// only in letter case. encoding/json lets the last of repeated names win and
-// matches names case-insensitively, so {"ktY":"EC"} would be read as a kty
-// and {"use":"enc","USE":"sig"} as a signature key, although JWK member
-// names are case-sensitive (RFC 7517 §4) and other JOSE libraries read such
-// members differently. It scans the text instead of decoding it again: a
-// 1 MiB document can hold hundreds of thousands of members.
+// accepted) that breaks the module's strict JSON rule (a repeated name at
+// any depth, invalid UTF-8, lone surrogates, deep nesting), has more than
+// MaxKeyMembers members, or has a name differing from a JWK member's only in
+// letter case. encoding/json lets the last of repeated names win and matches
+// names case-insensitively, so {"ktY":"EC"} would be read as a kty and
+// {"use":"enc","USE":"sig"} as a signature key, although JWK member names
+// are case-sensitive (RFC 7517 §4) and other JOSE libraries read such
+// members differently. It scans the text without decoding values: a 1 MiB
+// document can hold hundreds of thousands of members.
 func checkMemberNames(raw []byte) *skip {
-	var seen map[string]bool
-	depth := 0
-	for i := 0; i < len(raw); i++ {
-		switch raw[i] {
-		case '{', '[':
-			depth++
-			continue
-		case '}', ']':
-			depth--
-			continue
-		case '"':
-		default:
-			continue
-		}
-		start, escaped := i, false
-		for i++; raw[i] != '"'; i++ {
-			if raw[i] == '\\' {
-				i++
-				escaped = true
+	sc := strictjson.NewScanner(raw, strictjson.MaxDepth, strictjson.ExactNames)
+	o, err := sc.TopLevelObject()
+	for n := 0; err == nil; n++ {
+		var (
+			name []byte
+			ok   bool
+		)
+		name, _, ok, err = sc.Member(&o)
+		switch {
+		case err != nil:
+		case !ok:
+			err = sc.Done()
+			if err == nil {
+				return nil
 			}
-		}
-		if depth != 1 {
-			continue
-		}
-		// In the top-level object a string followed by ':' is a name; a
-		// value is followed by ',' or '}'.
-		j := i + 1
-		for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t' || raw[j] == '\n' || raw[j] == '\r') {
-			j++
-		}
-		if j == len(raw) || raw[j] != ':' {
-			continue
-		}
-		name := string(raw[start+1 : i])
-		if escaped {
-			if err := json.Unmarshal(raw[start:i+1], &name); err != nil {
-				return skipWarn("malformed JWK: not a JSON object")
-			}
-		}
-		if seen[name] {
-			return skipWarn("malformed JWK: a member name is repeated")
-		}
-		if len(seen) == MaxKeyMembers {
+		case n == MaxKeyMembers:
 			return skipWarn("malformed JWK: more than %d members", MaxKeyMembers)
-		}
-		if seen == nil {
-			seen = make(map[string]bool, 8)
-		}
-		seen[name] = true
-		if !slices.Contains(jwkMemberNames, name) &&
-			slices.ContainsFunc(jwkMemberNames, func(n string) bool { return strings.EqualFold(n, name) }) {
+		case strictjson.IsCaseVariant(name, jose.JWKMemberNames):
 			return skipWarn("malformed JWK: a member name differs from a JWK member's only in letter case")
+		default:
+			err = sc.SkipValue()
 		}
 	}
-	return nil
+	if errors.Is(err, strictjson.ErrDuplicateName) {
+		return skipWarn("malformed JWK: a member name is repeated")
+	}
+	return skipWarn("malformed JWK: %v", err)
 }
 
 // checkMetadata applies the rules that need no key material.
