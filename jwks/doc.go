@@ -21,15 +21,17 @@
 //     by Options.Timeout (10s); status 200 only; redirects are never
 //     followed; the body is capped at Options.MaxBodyBytes (1 MiB) and a
 //     larger one fails the fetch; the document must be a JSON object with a
-//     "keys" array.
+//     "keys" array, read by the module's strict JSON reader: repeated
+//     member names outside the keys, invalid UTF-8, lone surrogate escapes
+//     or nesting deeper than 16 anywhere fail the fetch.
 //   - Each member of "keys" is parsed on its own. A member that cannot be
 //     used is skipped and logged (kid and reason only, never key material),
 //     as RFC 7517 §5 asks: unknown kty or crv, invalid points, RSA moduli
 //     below 2048 bits or bad exponents, "use" other than "sig", "key_ops"
 //     without "verify", symmetric (oct) keys, private key material, a JWK
 //     "alg" that is not an allowed asymmetric algorithm or does not fit the
-//     key, malformed members, members that repeat a name or spell a JWK
-//     member name in another letter case. x5u URLs are never fetched. At
+//     key, malformed members, members that repeat a name (at any depth) or
+//     spell a JWK member name in another letter case. x5u URLs are never fetched. At
 //     most 16 skipped members are logged one by one per fetch, the rest as
 //     a count.
 //   - A document with no usable key at all fails the fetch.

@@ -32,7 +32,7 @@
 //
 // # Reading the body
 //
-// The request body is read with a strict JSON reader of this package, not
+// The request body is read with the module's strict JSON reader, not
 // encoding/json, which matches member names case-insensitively, lets the
 // last of duplicate members win and replaces invalid UTF-8: any of these
 // would let the policy decide on a different operation than the MCP server
