@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/internal/strictjson"
 )
 
 // MaxFileBytes caps the size of a token file read by [LoadFile] and
@@ -42,9 +43,10 @@ func LoadFile(path string) (map[string]Token, error) {
 //	}
 //
 // Parsing is strict: the input must be valid UTF-8 of at most [MaxFileBytes]
-// bytes holding exactly one object; a token may appear only once; entry
-// members must be spelled exactly client_id, scopes, expires_at or sub, each
-// at most once, with expires_at an integer (a null member counts as absent);
+// bytes holding exactly one object and follow the module's strict JSON
+// rule (no lone surrogate escapes, no repeated names); a token may appear
+// only once; entry members must be spelled exactly client_id, scopes,
+// expires_at or sub, each at most once, with expires_at an integer (a null member counts as absent);
 // anything after the object is an error. Every entry must also pass the checks of [NewTokenVerifier].
 //
 // Errors match [mcpauth.ErrInvalidConfig] and name entries by position and
@@ -62,6 +64,13 @@ func ParseTokens(r io.Reader) (map[string]Token, error) {
 	}
 	tokens, err := parseTable(json.NewDecoder(bytes.NewReader(data)))
 	if err != nil {
+		return nil, configErr("%v", err)
+	}
+	// The module's strict JSON rule also covers what encoding/json lets
+	// through in a value, such as a lone surrogate escape it would turn
+	// into U+FFFD. parseTable's errors came first: they name the entry.
+	sc := strictjson.NewScanner(data, strictjson.MaxDepth, strictjson.ExactNames)
+	if err := sc.SkipValue(); err != nil {
 		return nil, configErr("%v", err)
 	}
 	return tokens, nil

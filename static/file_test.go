@@ -69,6 +69,8 @@ func TestParseTokensErrors(t *testing.T) {
 		{"token with space", `{"` + s + ` x": {"client_id": "a"}}`, "contains whitespace"},
 		{"token with escaped NUL", `{"` + s + `\u0000": {"client_id": "a"}}`, "control character"},
 		{"token with lone surrogate", `{"` + s + `\ud800": {"client_id": "a"}}`, "U+FFFD"},
+		{"sub with lone surrogate", `{"` + s + `": {"client_id": "a", "sub": "\ud800"}}`, "unpaired UTF-16 surrogate"},
+		{"client_id with lone surrogate", `{"` + s + `": {"client_id": "a\udc00"}}`, "unpaired UTF-16 surrogate"},
 		{"raw control char in key", "{\"" + s + "\x01\": {\"client_id\": \"a\"}}", "entry 1: malformed JSON at byte offset"},
 		{"invalid UTF-8", "{\"" + s + "\xff\": {\"client_id\": \"a\"}}", "not valid UTF-8"},
 		{"trailing object", `{"` + s + `": {"client_id": "a"}} {}`, "unexpected data after the object"},

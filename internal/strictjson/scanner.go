@@ -118,16 +118,21 @@ type Object struct {
 // Object starts reading the object at the scanner's position (after
 // whitespace). Read its members with [Scanner.Member].
 func (s *Scanner[T]) Object() (Object, error) {
+	return Object{base: s.nNames}, s.open('{')
+}
+
+// open consumes the opening bracket c of a container, one level deeper.
+func (s *Scanner[T]) open(c byte) error {
 	s.SkipSpace()
-	if s.Peek() != '{' {
-		return Object{}, ErrMalformed
+	if s.Peek() != c {
+		return ErrMalformed
 	}
 	s.depth++
 	if s.depth > s.maxDepth {
-		return Object{}, ErrTooDeep
+		return ErrTooDeep
 	}
 	s.i++
-	return Object{base: s.nNames}, nil
+	return nil
 }
 
 // Member reads the next member's name and the colon after it (ok true),
@@ -193,16 +198,7 @@ type Array struct {
 // Array starts reading the array at the scanner's position (after
 // whitespace). Read its elements with [Scanner.Element].
 func (s *Scanner[T]) Array() (Array, error) {
-	s.SkipSpace()
-	if s.Peek() != '[' {
-		return Array{}, ErrMalformed
-	}
-	s.depth++
-	if s.depth > s.maxDepth {
-		return Array{}, ErrTooDeep
-	}
-	s.i++
-	return Array{}, nil
+	return Array{}, s.open('[')
 }
 
 // Element moves to the next element (ok true; read it before calling
