@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/mcpauth/mcpauth"
-	"github.com/mcpauth/mcpauth/internal/strictjson"
+	"github.com/mcpauth/mcpauth/internal/issuermeta"
 	"github.com/mcpauth/mcpauth/internal/urlrule"
 )
 
@@ -19,10 +17,10 @@ import (
 const (
 	// OpenIDConfigurationPath is OpenID Connect Discovery 1.0 §4, appended
 	// to the issuer.
-	OpenIDConfigurationPath = "/.well-known/openid-configuration"
+	OpenIDConfigurationPath = issuermeta.OpenIDConfigurationPath
 	// OAuthServerMetadataPath is RFC 8414 §3, inserted between the issuer's
 	// host and path.
-	OAuthServerMetadataPath = "/.well-known/oauth-authorization-server"
+	OAuthServerMetadataPath = issuermeta.OAuthServerMetadataPath
 )
 
 // discovery holds the endpoint, configured or discovered once from the
@@ -89,22 +87,13 @@ func (v *Verifier) runDiscovery(ctx context.Context, done chan struct{}) {
 	close(done)
 }
 
-// metadataURLs returns the discovery URLs of an issuer already validated
-// by checkURL, in the order tried.
-func metadataURLs(issuer string) []string {
-	u, _ := url.Parse(issuer)
-	path := strings.TrimSuffix(u.EscapedPath(), "/")
-	origin := u.Scheme + "://" + u.Host
-	return []string{origin + path + OpenIDConfigurationPath, origin + OAuthServerMetadataPath + path}
-}
-
 // discover reads introspection_endpoint from the issuer's metadata. The
 // metadata must name exactly the configured issuer (RFC 8414 §3.3, OIDC
 // Discovery §4.3) and the endpoint must satisfy the URL rules of a
 // configured one.
 func (v *Verifier) discover(ctx context.Context) (string, error) {
 	var lastErr error
-	for _, mu := range metadataURLs(v.cfg.issuer) {
+	for _, mu := range issuermeta.URLs(v.cfg.issuer) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, mu, nil)
 		if err != nil {
 			return "", unavailable("discovery: building the request: %v", err)
@@ -118,19 +107,9 @@ func (v *Verifier) discover(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("discovery: %w", err)
 		}
-		m, err := strictjson.ParseObject(string(body))
+		ep, err := issuermeta.Endpoint(body, v.cfg.issuer, "introspection_endpoint")
 		if err != nil {
-			return "", unavailable("discovery: the issuer metadata is malformed: %v", err)
-		}
-		iss, _ := m["issuer"].(string)
-		ep, _ := m["introspection_endpoint"].(string)
-		switch {
-		case iss == "":
-			return "", unavailable("discovery: the issuer metadata has no issuer")
-		case iss != v.cfg.issuer:
-			return "", unavailable("discovery: the metadata names another issuer than the configured one")
-		case ep == "":
-			return "", unavailable("discovery: the issuer metadata has no introspection_endpoint")
+			return "", unavailable("discovery: %v", err)
 		}
 		u, err := checkURL("introspection_endpoint", ep)
 		if err != nil {

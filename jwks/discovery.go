@@ -2,13 +2,11 @@ package jwks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 
+	"github.com/mcpauth/mcpauth/internal/issuermeta"
 	"github.com/mcpauth/mcpauth/internal/urlrule"
 )
 
@@ -16,10 +14,10 @@ import (
 const (
 	// OpenIDConfigurationPath is OpenID Connect Discovery 1.0 §4, appended
 	// to the issuer.
-	OpenIDConfigurationPath = "/.well-known/openid-configuration"
+	OpenIDConfigurationPath = issuermeta.OpenIDConfigurationPath
 	// OAuthServerMetadataPath is RFC 8414 §3, inserted between the issuer's
 	// host and path.
-	OAuthServerMetadataPath = "/.well-known/oauth-authorization-server"
+	OAuthServerMetadataPath = issuermeta.OAuthServerMetadataPath
 )
 
 // NewFromIssuer is [New] for a JWK Set whose URL is discovered from the
@@ -54,16 +52,6 @@ func newIssuerSet(ctx context.Context, issuer string, opts Options, h hooks) (*S
 	return newSetFor(ctx, issuer, opts, h, true)
 }
 
-// metadataURLs returns the discovery URLs for issuer, in the order tried.
-func metadataURLs(issuer string) []string {
-	u, _ := url.Parse(issuer) // validated by checkURL
-	path := strings.TrimSuffix(u.EscapedPath(), "/")
-	return []string{
-		u.Scheme + "://" + u.Host + path + OpenIDConfigurationPath,
-		u.Scheme + "://" + u.Host + OAuthServerMetadataPath + path,
-	}
-}
-
 // discover resolves the JWK Set URL from the issuer's metadata, once. It is
 // called from fetch, which runs one at a time.
 func (s *Set) discover(ctx context.Context) error {
@@ -71,7 +59,7 @@ func (s *Set) discover(ctx context.Context) error {
 		return nil
 	}
 	var lastErr error
-	for _, mu := range metadataURLs(s.cfg.issuer) {
+	for _, mu := range issuermeta.URLs(s.cfg.issuer) {
 		body, err := s.download(ctx, mu, "application/json")
 		var se statusError
 		if errors.As(err, &se) && int(se) == http.StatusNotFound {
@@ -81,22 +69,11 @@ func (s *Set) discover(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("discovery: %w", err)
 		}
-		var md struct {
-			Issuer  *string `json:"issuer"`
-			JWKSURI *string `json:"jwks_uri"`
+		jwksURI, err := issuermeta.Endpoint(body, s.cfg.issuer, "jwks_uri")
+		if err != nil {
+			return fmt.Errorf("%w: discovery: %w", ErrFetch, err)
 		}
-		if err := json.Unmarshal(body, &md); err != nil {
-			return fmt.Errorf("%w: discovery: the issuer metadata is not a JSON object: %v", ErrFetch, err)
-		}
-		switch {
-		case md.Issuer == nil:
-			return fmt.Errorf("%w: discovery: the issuer metadata has no issuer", ErrFetch)
-		case *md.Issuer != s.cfg.issuer:
-			return fmt.Errorf("%w: discovery: the metadata names another issuer than the configured one", ErrFetch)
-		case md.JWKSURI == nil || *md.JWKSURI == "":
-			return fmt.Errorf("%w: discovery: the issuer metadata has no jwks_uri", ErrFetch)
-		}
-		u, err := checkURL(*md.JWKSURI, s.cfg.insecure)
+		u, err := checkURL(jwksURI, s.cfg.insecure)
 		if err != nil {
 			return fmt.Errorf("%w: discovery: jwks_uri: %w", ErrFetch, err)
 		}

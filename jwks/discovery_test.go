@@ -140,6 +140,14 @@ func TestDiscoveryFailures(t *testing.T) {
 			return 200, `{"issuer":"` + base + `","jwks_uri":"http://keys.example.com/jwks"}`
 		}, "plain http"},
 		{"not JSON", func(string) (int, string) { return 200, `<html>` }, "not a JSON object"},
+		// Read by the strict JSON reader: encoding/json let the last
+		// jwks_uri win and matched ISSUER as issuer.
+		{"repeated jwks_uri", func(base string) (int, string) {
+			return 200, `{"issuer":"` + base + `","jwks_uri":"` + base + `/jwks","jwks_uri":"https://evil.example.com/jwks"}`
+		}, "duplicate member name"},
+		{"issuer in another letter case", func(base string) (int, string) {
+			return 200, `{"ISSUER":"` + base + `","jwks_uri":"` + base + `/jwks"}`
+		}, "has no issuer"},
 		{"server error", func(string) (int, string) { return 500, `` }, "status 500"},
 		{"redirect", func(base string) (int, string) { return 302, `` }, "redirects are not followed"},
 		{"oversized", func(base string) (int, string) {
@@ -200,32 +208,6 @@ func TestNewFromIssuerValidates(t *testing.T) {
 		}
 		if _, err := NewFromIssuer(context.Background(), "https://u:secret@idp.example.com", Options{}); err != nil && strings.Contains(err.Error(), "secret") {
 			t.Fatal("error echoes the password")
-		}
-	}
-}
-
-func TestMetadataURLs(t *testing.T) {
-	tests := []struct {
-		issuer string
-		want   []string
-	}{
-		{"https://idp.example.com", []string{
-			"https://idp.example.com/.well-known/openid-configuration",
-			"https://idp.example.com/.well-known/oauth-authorization-server",
-		}},
-		{"https://idp.example.com/", []string{
-			"https://idp.example.com/.well-known/openid-configuration",
-			"https://idp.example.com/.well-known/oauth-authorization-server",
-		}},
-		{"https://idp.example.com/realms/a", []string{
-			"https://idp.example.com/realms/a/.well-known/openid-configuration",
-			"https://idp.example.com/.well-known/oauth-authorization-server/realms/a",
-		}},
-	}
-	for _, tt := range tests {
-		got := metadataURLs(tt.issuer)
-		if strings.Join(got, " ") != strings.Join(tt.want, " ") {
-			t.Errorf("metadataURLs(%q) = %v; want %v", tt.issuer, got, tt.want)
 		}
 	}
 }
