@@ -33,7 +33,7 @@ test-short:
 FUZZTIME ?= 30s
 FUZZFLAGS ?=
 FUZZ_TARGETS := \
-	verify:FuzzVerifyToken verify:FuzzDifferential internal/strictjson:FuzzParseStrictObject verify:FuzzSettingsFromMap \
+	verify:FuzzVerifyToken verify:FuzzDifferential internal/strictjson:FuzzParseStrictObject internal/strictjson:FuzzScanner verify:FuzzSettingsFromMap \
 	middleware:FuzzBearerToken middleware:FuzzMiddleware middleware:FuzzWithPolicy policy:FuzzCheck policy:FuzzCheckHeaders policy:FuzzCheckHeadersNoLooserThanBody dpop:FuzzVerifyProof dpop:FuzzScanClaims internal/jose:FuzzDecodeBase64URL \
 	jwks:FuzzParseJWK jwks:FuzzParseDocument
 
