@@ -98,6 +98,12 @@ type InsufficientScopeError struct {
 	Required []string
 	// Missing lists the required scopes the token does not grant.
 	Missing []string
+	// ClientID and Granted are the verified token's client and the scopes
+	// it grants, when the verifier knows them (AccessToken.CheckScopes
+	// sets them), so that a refusal can be attributed in logs, metrics and
+	// traces. They never appear in Error.
+	ClientID string
+	Granted  []string
 }
 
 // Error implements error.

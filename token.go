@@ -145,7 +145,7 @@ func (t *AccessToken) MissingScopes(required []string) []string {
 // of required, and nil otherwise.
 func (t *AccessToken) CheckScopes(required []string) error {
 	if missing := t.MissingScopes(required); missing != nil {
-		return &InsufficientScopeError{Required: slices.Clone(required), Missing: missing}
+		return &InsufficientScopeError{Required: slices.Clone(required), Missing: missing, ClientID: t.ClientID, Granted: slices.Clone(t.Scopes)}
 	}
 	return nil
 }

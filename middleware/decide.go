@@ -84,6 +84,7 @@ func verifierError(c *config, err error, token string) decision {
 		}
 	case errors.As(err, &ise):
 		d.resp = c.insufficientFor(ise.Required)
+		d.clientID, d.scopes = ise.ClientID, ise.Granted
 	case errors.Is(err, mcpauth.ErrInsufficientScope):
 		d.resp = c.insufficientScope
 	case errors.Is(err, mcpauth.ErrKeySourceUnavailable):

@@ -93,7 +93,7 @@ func TestDecide(t *testing.T) {
 		{name: "nil token and nil error fails closed", headers: [][2]string{{"Authorization", "Bearer " + tokNil}},
 			want: want{resp: func(c *config) *response { return c.invalidToken }, status: 401, reason: mcpauth.ReasonOther, level: slog.LevelError, called: true, errIs: errNilToken}},
 		{name: "verifier InsufficientScopeError", headers: [][2]string{{"Authorization", "Bearer " + tokScope}},
-			want: want{status: 403, reason: mcpauth.ReasonInsufficientScope, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInsufficientScope}},
+			want: want{status: 403, reason: mcpauth.ReasonInsufficientScope, level: slog.LevelInfo, clientID: "client-4", called: true, errIs: mcpauth.ErrInsufficientScope}},
 		{name: "verifier plain ErrInsufficientScope", headers: [][2]string{{"Authorization", "Bearer " + tokScopePlain}},
 			want: want{resp: func(c *config) *response { return c.insufficientScope }, status: 403, reason: mcpauth.ReasonInsufficientScope, level: slog.LevelInfo, called: true, errIs: mcpauth.ErrInsufficientScope}},
 		{name: "key source unavailable", headers: [][2]string{{"Authorization", "Bearer " + tokUnavailable}},

@@ -74,7 +74,7 @@ func (f *fakeVerifier) VerifyToken(ctx context.Context, token string) (*mcpauth.
 	case tokWrapped:
 		return nil, fmt.Errorf("custom verifier: %w", mcpauth.ErrInvalidToken)
 	case tokScope:
-		return nil, &mcpauth.InsufficientScopeError{Required: []string{"read", "files:write"}, Missing: []string{"files:write"}}
+		return nil, &mcpauth.InsufficientScopeError{Required: []string{"read", "files:write"}, Missing: []string{"files:write"}, ClientID: "client-4", Granted: []string{"read"}}
 	case tokScopeWeird:
 		return nil, &mcpauth.InsufficientScopeError{Required: []string{`we"ird\ one`, "\x00\xff"}, Missing: []string{"x"}}
 	case tokScopePlain:

@@ -376,6 +376,9 @@ func TestObserver(t *testing.T) {
 		{"expired", "Bearer " + tokExpired, Outcome{Status: 401, Reason: mcpauth.ReasonExpired, Duration: 5 * time.Millisecond}},
 		{"unknown error", "Bearer " + tokUnknownErr, Outcome{Status: 401, Reason: mcpauth.ReasonOther, Duration: 5 * time.Millisecond}},
 		{"missing scope", "Bearer " + tokNoScopes, Outcome{Status: 403, Reason: mcpauth.ReasonInsufficientScope, ClientID: "client-2", Duration: 5 * time.Millisecond}},
+		// The verifier's own scope check names the client it verified.
+		{"verifier missing scope", "Bearer " + tokScope, Outcome{Status: 403, Reason: mcpauth.ReasonInsufficientScope, ClientID: "client-4", Scopes: []string{"read"}, Duration: 5 * time.Millisecond}},
+		{"verifier missing scope, client unknown", "Bearer " + tokScopePlain, Outcome{Status: 403, Reason: mcpauth.ReasonInsufficientScope, Duration: 5 * time.Millisecond}},
 		{"unavailable", "Bearer " + tokUnavailable, Outcome{Status: 503, Reason: mcpauth.ReasonUnavailable, Duration: 5 * time.Millisecond}},
 	}
 	for _, tt := range tests {

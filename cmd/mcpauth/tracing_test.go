@@ -292,8 +292,8 @@ func testProxyTraces(t *testing.T, protocol string) {
 		"/mcp/a": {"mcpauth.outcome": "accepted", "enduser.id": "app-a", "enduser.scope": "mcp:tools read"},
 		"/mcp/b": {"mcpauth.outcome": "accepted", "enduser.id": "app-b", "enduser.scope": "mcp:tools"},
 		// The verifier checks MCPAUTH_JWT_REQUIRED_SCOPES; its
-		// InsufficientScopeError does not name the client.
-		"/mcp/c": {"mcpauth.outcome": "rejected", "mcpauth.reason": "insufficient_scope", "http.response.status_code": "403"},
+		// InsufficientScopeError names the client it verified.
+		"/mcp/c": {"mcpauth.outcome": "rejected", "mcpauth.reason": "insufficient_scope", "http.response.status_code": "403", "enduser.id": "app-c", "enduser.scope": "read"},
 		"/mcp/d": {"mcpauth.outcome": "rejected", "mcpauth.reason": "no_credentials", "http.response.status_code": "401"},
 	}
 	for path, wantAttrs := range want {
