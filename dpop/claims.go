@@ -26,35 +26,10 @@ type proofClaims struct {
 // Strings without escapes share s's memory.
 func scanClaims(s string) (proofClaims, error) {
 	var c proofClaims
-	sc := strictjson.NewScanner(s, strictjson.MaxDepth, strictjson.ExactNames)
-	o, err := sc.TopLevelObject()
-	if err != nil {
-		return c, err
-	}
-	for {
-		name, _, more, err := sc.Member(&o)
-		if err != nil {
-			return c, err
-		}
-		if !more {
-			break
-		}
+	err := strictjson.EachMember(s, func(name string, v strictjson.Value) {
 		cv := claimValue{present: true}
-		switch b := sc.Peek(); {
-		case b == '"':
-			cv.kind = '"'
-			if cv.text, err = sc.String(); err != nil {
-				return c, err
-			}
-		case b == '-' || '0' <= b && b <= '9':
-			cv.kind = '0'
-			if cv.text, err = sc.Number(); err != nil {
-				return c, err
-			}
-		default:
-			if err := sc.SkipValue(); err != nil {
-				return c, err
-			}
+		if v.Kind == '"' || v.Kind == '0' {
+			cv.kind, cv.text = v.Kind, v.Text
 		}
 		switch name {
 		case "jti":
@@ -74,8 +49,8 @@ func scanClaims(s string) (proofClaims, error) {
 				c.caseVariant = true
 			}
 		}
-	}
-	return c, sc.Done()
+	})
+	return c, err
 }
 
 // readClaims checks the types of a proof's claims and reads them into p.

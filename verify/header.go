@@ -23,7 +23,7 @@ type header struct {
 // text when it is a string.
 type headerValue struct {
 	present bool
-	kind    byte // '"' string, 't' true, 0 anything else
+	kind    byte // the first byte of the value: '"' string, 't' true, ...
 	str     string
 }
 
@@ -39,35 +39,8 @@ type headerMembers struct {
 // validated) but without building a map.
 func scanHeader(s string) (headerMembers, error) {
 	var m headerMembers
-	sc := strictjson.NewScanner(s, strictjson.MaxDepth, strictjson.ExactNames)
-	o, err := sc.TopLevelObject()
-	if err != nil {
-		return m, err
-	}
-	for {
-		name, _, more, err := sc.Member(&o)
-		if err != nil {
-			return m, err
-		}
-		if !more {
-			break
-		}
-		var hv headerValue
-		switch sc.Peek() {
-		case '"':
-			hv.kind = '"'
-			if hv.str, err = sc.String(); err != nil {
-				return m, err
-			}
-		case 't':
-			hv.kind = 't'
-			fallthrough
-		default:
-			if err := sc.SkipValue(); err != nil {
-				return m, err
-			}
-		}
-		hv.present = true
+	err := strictjson.EachMember(s, func(name string, v strictjson.Value) {
+		hv := headerValue{present: true, kind: v.Kind, str: v.Text}
 		switch name {
 		case "alg":
 			m.alg = hv
@@ -90,8 +63,8 @@ func scanHeader(s string) (headerMembers, error) {
 				m.caseVariant = true
 			}
 		}
-	}
-	return m, sc.Done()
+	})
+	return m, err
 }
 
 // parseHeader checks the decoded JOSE header. Key-pointing members (jku,

@@ -272,3 +272,28 @@ func TestIsCaseVariant(t *testing.T) {
 		}
 	}
 }
+
+// TestEachMember: members arrive in order with their kind and text; the
+// whole text is still read by the rule (a fault after the members is an
+// error).
+func TestEachMember(t *testing.T) {
+	var got []string
+	err := EachMember(` {"s":"a\u0062","n":-1.5e3,"t":true,"f":false,"z":null,"o":{"x":[1]},"a":[{}]} `, func(name string, v Value) {
+		got = append(got, fmt.Sprintf("%s:%c:%s", name, v.Kind, v.Text))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "s:\":ab n:0:-1.5e3 t:t: f:f: z:n: o:{: a:[:"; strings.Join(got, " ") != want {
+		t.Fatalf("got %s; want %s", strings.Join(got, " "), want)
+	}
+	for in, want := range map[string]error{
+		`{"a":1,"a":2}`: ErrDuplicateName, `{"a":{"b":1,"b":2}}`: ErrDuplicateName, `{"a":1} x`: ErrTrailingData,
+		`[1]`: ErrNotObject, `{"a":"\ud800"}`: ErrLoneSurrogate, `{"a":01}`: ErrMalformed,
+		`{"a":` + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + `}`: ErrTooDeep,
+	} {
+		if err := EachMember(in, func(string, Value) {}); !errors.Is(err, want) {
+			t.Errorf("%s: err = %v; want %v", in, err, want)
+		}
+	}
+}
