@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/mcpauth/mcpauth/internal/jose"
@@ -56,10 +55,7 @@ func CreateDPoPProof(p *KeyPair, o DPoPProofOptions) (string, error) {
 	jwk := p.JWK()
 	jwk.Kid, jwk.Use, jwk.Alg = "", "", ""
 	header := map[string]any{"typ": "dpop+jwt", "alg": alg, "jwk": jwk}
-	maps.Copy(header, o.Header)
-	for _, name := range o.OmitHeader {
-		delete(header, name)
-	}
+	override(header, o.Header, o.OmitHeader)
 	jti := o.JTI
 	if jti == "" {
 		var b [16]byte
@@ -77,17 +73,10 @@ func CreateDPoPProof(p *KeyPair, o DPoPProofOptions) (string, error) {
 	if o.Nonce != "" {
 		claims["nonce"] = o.Nonce
 	}
-	maps.Copy(claims, o.AdditionalClaims)
-	for _, name := range o.OmitClaims {
-		delete(claims, name)
-	}
-	hb, err := marshalJSON(header)
+	override(claims, o.AdditionalClaims, o.OmitClaims)
+	hb, pb, err := encodeParts(header, claims)
 	if err != nil {
-		return "", fmt.Errorf("%w: encoding the header: %w", ErrInvalidOptions, err)
-	}
-	pb, err := marshalJSON(claims)
-	if err != nil {
-		return "", fmt.Errorf("%w: encoding the claims: %w", ErrInvalidOptions, err)
+		return "", err
 	}
 	return SignCompact(p, alg, hb, pb)
 }

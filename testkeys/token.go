@@ -100,10 +100,7 @@ func (c *KeyPair) createToken(o TokenOptions) (string, error) {
 	if !o.OmitKID {
 		header["kid"] = cmp.Or(o.KID, c.kid)
 	}
-	maps.Copy(header, o.Header)
-	for _, name := range o.OmitHeader {
-		delete(header, name)
-	}
+	override(header, o.Header, o.OmitHeader)
 
 	iat := o.IssuedAt
 	if iat.IsZero() {
@@ -128,18 +125,11 @@ func (c *KeyPair) createToken(o TokenOptions) (string, error) {
 	if len(o.Scopes) > 0 {
 		claims["scope"] = strings.Join(o.Scopes, " ")
 	}
-	maps.Copy(claims, o.AdditionalClaims)
-	for _, name := range o.OmitClaims {
-		delete(claims, name)
-	}
+	override(claims, o.AdditionalClaims, o.OmitClaims)
 
-	hb, err := marshalJSON(header)
+	hb, pb, err := encodeParts(header, claims)
 	if err != nil {
-		return "", fmt.Errorf("%w: encoding the header: %w", ErrInvalidOptions, err)
-	}
-	pb, err := marshalJSON(claims)
-	if err != nil {
-		return "", fmt.Errorf("%w: encoding the claims: %w", ErrInvalidOptions, err)
+		return "", err
 	}
 	return signCompact(c.signer, alg, hb, pb)
 }
@@ -224,6 +214,27 @@ func checkAlgorithm(pub crypto.PublicKey, alg string) error {
 	}
 	return fmt.Errorf("%w: %q cannot be used with this %s key (allowed: %s)",
 		ErrUnsupportedAlgorithm, alg, keyTypeName(pub), strings.Join(algs, ", "))
+}
+
+// override puts add's members into m, then deletes the names in omit: how
+// the options' Header and OmitHeader, AdditionalClaims and OmitClaims
+// change what a token or proof would hold.
+func override(m, add map[string]any, omit []string) {
+	maps.Copy(m, add)
+	for _, name := range omit {
+		delete(m, name)
+	}
+}
+
+// encodeParts encodes a JWS's header and claims.
+func encodeParts(header, claims map[string]any) (hb, pb []byte, err error) {
+	if hb, err = marshalJSON(header); err != nil {
+		return nil, nil, fmt.Errorf("%w: encoding the header: %w", ErrInvalidOptions, err)
+	}
+	if pb, err = marshalJSON(claims); err != nil {
+		return nil, nil, fmt.Errorf("%w: encoding the claims: %w", ErrInvalidOptions, err)
+	}
+	return hb, pb, nil
 }
 
 // marshalJSON encodes v compactly without escaping <, > and &.
