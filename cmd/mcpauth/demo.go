@@ -10,10 +10,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/mcpauth/mcpauth"
+	"github.com/mcpauth/mcpauth/dpop"
 	"github.com/mcpauth/mcpauth/internal/urlrule"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/verify"
@@ -44,10 +47,23 @@ type demoInfo struct {
 	audience string
 	scopes   []string
 	token    string
+
+	// With MCPAUTH_DPOP=require a bearer token can never work: the demo
+	// token is bound (cnf.jkt) to client, an ephemeral P-256 key saved at
+	// clientKeyFile (in clientDir, removed at shutdown) so that
+	// "mcpauth token -dpop" can make the proofs.
+	client        *testkeys.KeyPair
+	clientDir     string
+	clientKeyFile string
+	proofMaxAge   time.Duration // how long a proof is accepted
 }
 
-// newDemo makes the ephemeral key and the handler publishing it.
-func newDemo(st *site) (*demoInfo, http.Handler, error) {
+// demoClientKeyName is the file name of the demo's DPoP client key.
+const demoClientKeyName = "dpop-client-key.pem"
+
+// newDemo makes the ephemeral key and the handler publishing it, and when
+// dp requires DPoP the client's DPoP key.
+func newDemo(st *site, dp dpop.Config) (*demoInfo, http.Handler, error) {
 	kp, err := testkeys.GenerateRSAKeyPair()
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: generating the key: %w", err)
@@ -56,7 +72,43 @@ func newDemo(st *site) (*demoInfo, http.Handler, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo: building the JWKS: %w", err)
 	}
-	return &demoInfo{key: kp, issuer: st.baseURL, audience: st.resource}, h, nil
+	d := &demoInfo{key: kp, issuer: st.baseURL, audience: st.resource}
+	if dp.Mode == dpop.Require {
+		if d.client, err = testkeys.GenerateECKeyPair(); err != nil {
+			return nil, nil, fmt.Errorf("demo: generating the DPoP client key: %w", err)
+		}
+		d.proofMaxAge = dp.MaxAge
+		if d.proofMaxAge == 0 {
+			d.proofMaxAge = dpop.DefaultMaxAge
+		}
+	}
+	return d, h, nil
+}
+
+// saveClientKey writes the DPoP client key, readable by this user only,
+// in a new temporary directory; cleanup removes it.
+func (d *demoInfo) saveClientKey() error {
+	if d.client == nil {
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "mcpauth-demo-")
+	if err != nil {
+		return fmt.Errorf("demo: a directory for the DPoP client key: %w", err)
+	}
+	f := filepath.Join(dir, demoClientKeyName)
+	if err := os.WriteFile(f, []byte(d.client.PrivateKeyPEM()), 0o600); err != nil {
+		os.RemoveAll(dir)
+		return fmt.Errorf("demo: saving the DPoP client key: %w", err)
+	}
+	d.clientDir, d.clientKeyFile = dir, f
+	return nil
+}
+
+// cleanup removes the saved DPoP client key.
+func (d *demoInfo) cleanup() {
+	if d.clientDir != "" {
+		os.RemoveAll(d.clientDir)
+	}
 }
 
 // checkDemoVariables refuses, in demo mode, the settings that only make
@@ -90,8 +142,13 @@ func (d *demoInfo) verifierSettings(s verify.Settings, listenURL string) verify.
 	return s
 }
 
-// mint makes the demo token: an RFC 9068 access token for the resource.
+// mint makes the demo token: an RFC 9068 access token for the resource,
+// bound to the DPoP client key when there is one.
 func (d *demoInfo) mint() (string, error) {
+	claims := map[string]any{"client_id": demoClientID}
+	if d.client != nil {
+		claims["cnf"] = testkeys.DPoPConfirmation(d.client)
+	}
 	return d.key.CreateToken(testkeys.TokenOptions{
 		Subject:          demoSubject,
 		Issuer:           d.issuer,
@@ -99,7 +156,7 @@ func (d *demoInfo) mint() (string, error) {
 		Scopes:           d.scopes,
 		ExpiresIn:        demoLifetime,
 		Header:           map[string]any{"typ": "at+jwt"},
-		AdditionalClaims: map[string]any{"client_id": demoClientID},
+		AdditionalClaims: claims,
 	})
 }
 
@@ -143,6 +200,28 @@ func demoCurl(endpoint, token string) string {
 	}, " ")
 }
 
+// demoDPoPProofCommand returns a shell command that sets DPOP_PROOF to a
+// new proof by the key in keyFile for the token in $DPOP_TOKEN, for a POST
+// to endpoint ("mcpauth token -dpop -dpop-token -").
+func demoDPoPProofCommand(keyFile, endpoint string) string {
+	return `eval "$(printf '%s' "$DPOP_TOKEN" | mcpauth token -dpop -dpop-key ` + shellQuote(keyFile) +
+		` -dpop-token - -htu ` + shellQuote(endpoint) + `)"`
+}
+
+// demoDPoPCurl returns a shell command that calls whoami at endpoint with
+// $DPOP_TOKEN and $DPOP_PROOF.
+func demoDPoPCurl(endpoint string) string {
+	return strings.Join([]string{
+		"curl", "-sS", shellQuote(endpoint),
+		"-H", `"Authorization: DPoP $DPOP_TOKEN"`,
+		"-H", `"DPoP: $DPOP_PROOF"`,
+		"-H", shellQuote("Content-Type: application/json"),
+		"-H", shellQuote("Accept: application/json, text/event-stream"),
+		"-H", shellQuote("MCP-Protocol-Version: " + demoProtocolVersion),
+		"-d", shellQuote(demoRequestBody),
+	}, " ")
+}
+
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
@@ -153,6 +232,10 @@ func shellQuote(s string) string {
 // point.
 func (d *demoInfo) printBanner(w io.Writer, st *site) {
 	if w == nil {
+		return
+	}
+	if d.client != nil {
+		d.printDPoPBanner(w, st)
 		return
 	}
 	fmt.Fprintf(w, `mcpauth serve: demo mode. No verifier is configured, so the server made an
@@ -177,4 +260,38 @@ Without the Authorization header, with an expired token or with a token for
 another audience the server answers 401 with WWW-Authenticate.
 `, st.listenURL+demoJWKSPath, st.resource, st.metadataURL, d.issuer, d.audience,
 		strings.Join(d.scopes, " "), demoClientID, d.token, demoCurl(st.resource, d.token))
+}
+
+// printDPoPBanner is the banner with MCPAUTH_DPOP=require: the token is
+// DPoP-bound, and each request needs a new proof by the client key.
+func (d *demoInfo) printDPoPBanner(w io.Writer, st *site) {
+	fmt.Fprintf(w, `mcpauth serve: demo mode, DPoP required (MCPAUTH_DPOP=require). No
+verifier is configured, so the server made an ephemeral RSA key, publishes it
+at %s and verifies tokens against that JWKS exactly as
+it would against an identity provider's.
+
+  MCP endpoint  %s
+  Metadata      %s
+  Issuer        %s
+  Audience      %s
+  Scopes        %s
+
+Bearer tokens are refused: the token for client %q (valid for one
+hour) is bound (cnf.jkt) to a client key the demo made and saved, until the
+server stops, at
+  %s
+Each request needs a new DPoP proof by that key (RFC 9449), which
+"mcpauth token -dpop" makes (from a checkout, "go run ./cmd/mcpauth" for
+"mcpauth"). Call the whoami tool:
+
+DPOP_TOKEN=%s
+%s
+%s
+
+Run the last two lines again for each call: a proof is accepted once,
+within %s. Sent as Bearer, with a reused proof, or with a proof by
+another key, the token is refused with 401 and WWW-Authenticate.
+`, st.listenURL+demoJWKSPath, st.resource, st.metadataURL, d.issuer, d.audience,
+		strings.Join(d.scopes, " "), demoClientID, d.clientKeyFile, shellQuote(d.token),
+		demoDPoPProofCommand(d.clientKeyFile, st.resource), demoDPoPCurl(st.resource), d.proofMaxAge)
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -175,5 +178,81 @@ func TestServeDemoSettings(t *testing.T) {
 	status, _, res := callWhoami(t, ts.mcp(), token)
 	if status != http.StatusOK || fmt.Sprint(res["scopes"]) != "[tools:read tools:call]" {
 		t.Errorf("demo token: %d %v", status, res)
+	}
+}
+
+// TestServeDemoDPoPRequired: with MCPAUTH_DPOP=require the demo prints a
+// DPoP-bound token, the client key it is bound to (a file readable by its
+// owner only, removed at shutdown) and the commands that make a proof and
+// call whoami; following them works, once per proof, and the token is
+// refused as Bearer.
+func TestServeDemoDPoPRequired(t *testing.T) {
+	var keyFile string
+	t.Cleanup(func() { // runs after the server stopped
+		if _, err := os.Stat(keyFile); keyFile == "" || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the demo's client key %q is still there after shutdown: %v", keyFile, err)
+		}
+	})
+	ts := startServer(t, "serve", map[string]string{"MCPAUTH_DPOP": "require"})
+	out := ts.stdout.String()
+	var tokenLine, evalLine, curlLine string
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "DPOP_TOKEN="):
+			tokenLine = line
+		case strings.HasPrefix(line, "eval "):
+			evalLine = line
+		case strings.HasPrefix(line, "curl "):
+			curlLine = line
+		}
+	}
+	if tokenLine == "" || evalLine == "" || curlLine == "" || strings.Contains(out, "Authorization: Bearer") {
+		t.Fatalf("the banner lacks the DPoP token, proof or curl line, or offers Bearer:\n%s", out)
+	}
+	token := shellWords(t, strings.TrimPrefix(tokenLine, "DPOP_TOKEN="))[0]
+
+	// The proof command: mcpauth token reading $DPOP_TOKEN on stdin.
+	m := regexp.MustCompile(`^eval "\$\(printf '%s' "\$DPOP_TOKEN" \| mcpauth (.*)\)"$`).FindStringSubmatch(evalLine)
+	if m == nil {
+		t.Fatalf("unexpected proof command: %s", evalLine)
+	}
+	args := shellWords(t, m[1])
+	if i := slices.Index(args, "-dpop-key"); i >= 0 && i+1 < len(args) {
+		keyFile = args[i+1]
+	}
+	if st, err := os.Stat(keyFile); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("client key %q: %v (mode %v), want a file with mode 0600", keyFile, err, st)
+	}
+	newProof := func() string {
+		t.Helper()
+		code, stdout, stderr := runCmd(t, token, []string{"PATH=/usr/bin"}, args...)
+		p, ok := strings.CutPrefix(strings.TrimSpace(stdout), "DPOP_PROOF=")
+		if code != exitOK || !ok {
+			t.Fatalf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+		return shellWords(t, p)[0]
+	}
+
+	// The curl line, expanded as the shell would with the variables the
+	// banner's commands set.
+	const authz, dpopHeader = `"Authorization: DPoP $DPOP_TOKEN"`, `"DPoP: $DPOP_PROOF"`
+	if !strings.Contains(curlLine, authz) || !strings.Contains(curlLine, dpopHeader) || !strings.HasPrefix(curlLine, "curl -sS "+shellQuote(ts.mcp())+" ") {
+		t.Fatalf("unexpected curl line: %s", curlLine)
+	}
+	for i := range 2 {
+		line := strings.NewReplacer(authz, shellQuote("Authorization: DPoP "+token), dpopHeader, shellQuote("DPoP: "+newProof())).Replace(curlLine)
+		resp, body := replayCurl(t, line)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"dpop_jkt":"`) {
+			t.Fatalf("call %d as printed: %d %s", i+1, resp.StatusCode, body)
+		}
+		if resp, _ := replayCurl(t, line); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("call %d with its proof again: %d", i+1, resp.StatusCode)
+		}
+	}
+	if status, _, _ := callWhoami(t, ts.mcp(), token); status != http.StatusUnauthorized {
+		t.Errorf("the demo token as Bearer: %d", status)
+	}
+	if logs := ts.logs.String(); strings.Contains(logs, token) {
+		t.Errorf("the demo token is in the logs:\n%s", logs)
 	}
 }

@@ -93,7 +93,7 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 	case modeJWT, modeDemo:
 		s := cfg.settings
 		if cfg.mode == modeDemo {
-			d, h, err := newDemo(st)
+			d, h, err := newDemo(st, cfg.dpop.config)
 			if err != nil {
 				return nil, err
 			}
@@ -137,6 +137,12 @@ func newSite(ctx context.Context, cfg *serverConfig, logger *slog.Logger, listen
 				v.Close()
 				return nil, fmt.Errorf("demo: minting the token: %w", err)
 			}
+			if err := st.demo.saveClientKey(); err != nil {
+				v.Close()
+				return nil, err
+			}
+			closeJWT, demo := st.closeFn, st.demo
+			st.closeFn = func() { closeJWT(); demo.cleanup() }
 		}
 	}
 

@@ -59,6 +59,9 @@ RSA key, publishes it at /.well-known/jwks.json, verifies against that JWKS
 with issuer = the base URL and audience = the resource URL (the production
 code path), requires scope mcp:tools (or MCPAUTH_JWT_REQUIRED_SCOPES) and
 prints a 1-hour token and a curl command that calls whoami to stdout.
+With MCPAUTH_DPOP=require the token is DPoP-bound to a client key the
+demo saves (until it stops), and it prints the mcpauth token -dpop
+command that makes each request's proof.
 
 Stops gracefully on SIGINT or SIGTERM (exit 0). Exit 2 on a configuration
 error, 5 when the address cannot be listened on.
