@@ -136,7 +136,8 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		v.now = time.Now
 	}
 	if v.store == nil {
-		v.store = NewMemoryStore(DefaultMemoryStoreSize, v.now)
+		v.mem = NewMemoryStore(DefaultMemoryStoreSize, v.now)
+		v.store = v.mem
 	}
 	lifetime := cfg.NonceLifetime
 	switch {

@@ -3,6 +3,7 @@ package dpop
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mcpauth/mcpauth/internal/jose"
 )
@@ -21,6 +22,7 @@ const maxCachedHeader = 1536
 type checkedHeader struct {
 	alg string
 	jwk jose.PublicJWK
+	ath atomic.Pointer[athEntry] // the last token sent with it (tokenATH)
 }
 
 // headerCache remembers the headers that passed the checks, keyed by their
@@ -54,14 +56,17 @@ func (c *headerCache) get(k string) *checkedHeader {
 	return nil
 }
 
-func (c *headerCache) put(k string, h *checkedHeader) {
+// put caches h under k and reports whether it did (not for a header
+// longer than maxCachedHeader).
+func (c *headerCache) put(k string, h *checkedHeader) bool {
 	if len(k) > maxCachedHeader {
-		return
+		return false
 	}
 	k = strings.Clone(k) // not the whole proof's memory
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.putLocked(k, h)
+	return true
 }
 
 func (c *headerCache) putLocked(k string, h *checkedHeader) {

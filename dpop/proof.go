@@ -41,6 +41,8 @@ type proof struct {
 	nonce string
 
 	hasATH, hasNonce bool
+
+	hdr *checkedHeader // the cached header, nil when not cached
 }
 
 // Stack buffers of parse: a signature of up to RSA-8192 and a typical
@@ -73,13 +75,31 @@ func (v *Verifier) parse(raw string, p *proof) error {
 	if headerB64 == "" || payloadB64 == "" || sigB64 == "" {
 		return proofError(ReasonMalformed, "a DPoP proof segment is empty")
 	}
-	if !jose.IsBase64URL(payloadB64) || !jose.IsBase64URL(sigB64) {
+	// The signature and the payload are decoded first; DecodeBase64URL
+	// refuses the characters outside the alphabet too, so the alphabet is
+	// only scanned for a decoding failure, to give the same error, in the
+	// same order, as checking it first: the alphabet of every segment, the
+	// header, the signature's encoding, the signature, the payload's
+	// encoding.
+	var sigBuf [maxStackSignature]byte
+	sig := sigBuf[:]
+	if n := len(sigB64) * 3 / 4; n > len(sig) {
+		sig = make([]byte, n)
+	}
+	sigLen, sigOK := jose.DecodeBase64URL(sig, sigB64)
+	var claimsBuf [maxStackClaims]byte
+	pb := claimsBuf[:]
+	if n := len(payloadB64) * 3 / 4; n > len(pb) {
+		pb = make([]byte, n)
+	}
+	pbLen, pbOK := jose.DecodeBase64URL(pb, payloadB64)
+	if (!sigOK || !pbOK) && (!jose.IsBase64URL(payloadB64) || !jose.IsBase64URL(sigB64)) {
 		return proofError(ReasonMalformed, "the DPoP proof has characters outside the base64url alphabet")
 	}
 	// Only headers that passed every check are cached, so a hit is
 	// base64url already.
 	if h := v.headers.get(headerB64); h != nil {
-		p.alg, p.jwk = h.alg, h.jwk
+		p.alg, p.jwk, p.hdr = h.alg, h.jwk, h
 	} else {
 		if !jose.IsBase64URL(headerB64) {
 			return proofError(ReasonMalformed, "the DPoP proof has characters outside the base64url alphabet")
@@ -95,34 +115,24 @@ func (v *Verifier) parse(raw string, p *proof) error {
 		if err := v.checkHeader(header, p); err != nil {
 			return err
 		}
-		v.headers.put(headerB64, &checkedHeader{alg: p.alg, jwk: p.jwk})
+		p.hdr = &checkedHeader{alg: p.alg, jwk: p.jwk}
+		if !v.headers.put(headerB64, p.hdr) {
+			p.hdr = nil
+		}
 	}
 
-	var sigBuf [maxStackSignature]byte
-	sig := sigBuf[:]
-	if n := len(sigB64) * 3 / 4; n > len(sig) {
-		sig = make([]byte, n)
-	}
-	n, ok := jose.DecodeBase64URL(sig, sigB64)
-	if !ok {
+	if !sigOK {
 		return proofError(ReasonMalformed, "the DPoP proof signature is not unpadded base64url")
 	}
 	spec, _ := jose.SpecOf(p.alg)
 	var buf [jose.ScratchSize]byte
-	if !jose.VerifyAsymmetricString(spec, p.jwk.Key, raw[:d2], sig[:n], buf[:0]) {
+	if !jose.VerifyAsymmetricString(spec, p.jwk.Key, raw[:d2], sig[:sigLen], buf[:0]) {
 		return proofError(ReasonSignature, "the DPoP proof signature does not verify with its jwk")
 	}
-
-	var claimsBuf [maxStackClaims]byte
-	pb := claimsBuf[:]
-	if n := len(payloadB64) * 3 / 4; n > len(pb) {
-		pb = make([]byte, n)
-	}
-	n, ok = jose.DecodeBase64URL(pb, payloadB64)
-	if !ok {
+	if !pbOK {
 		return proofError(ReasonMalformed, "the DPoP proof payload is not unpadded base64url")
 	}
-	claims, err := scanClaims(string(pb[:n]))
+	claims, err := scanClaims(string(pb[:pbLen]))
 	if err != nil {
 		return proofErrorWrap(ReasonMalformed, "the DPoP proof claims are not a valid JSON object", err)
 	}

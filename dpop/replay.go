@@ -52,7 +52,13 @@ func NewMemoryStore(max int, now func() time.Time) *MemoryStore {
 // Seen implements [ReplayStore]. It never blocks on I/O; it returns
 // [ErrStoreFull] when max unexpired keys are held.
 func (s *MemoryStore) Seen(_ context.Context, key string, expiry time.Time) (bool, error) {
-	now := s.now().UnixNano()
+	return s.seenAt(key, expiry, s.now())
+}
+
+// seenAt is Seen at the time at, read from the store's clock: a Verifier
+// that made the store shares its clock, and its reading.
+func (s *MemoryStore) seenAt(key string, expiry, at time.Time) (bool, error) {
+	now := at.UnixNano()
 	e := expiry.UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -23,8 +23,8 @@ type Verifier struct {
 	store      ReplayStore
 	nonces     *nonces
 	now        func() time.Time
-	headers    headerCache // headers that passed the checks
-	aths       athMemo     // each bound key's last token and its ath
+	mem        *MemoryStore // store, when the verifier made it with its clock
+	headers    headerCache  // headers that passed the checks
 }
 
 // Request is what a proof is checked against: the HTTP request as the
@@ -117,7 +117,7 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 	if !p.hasATH {
 		return nil, proofError(ReasonTokenHash, "the DPoP proof has no ath claim")
 	}
-	if !v.checkATH(p.ath, req.AccessToken, req.Thumbprint) {
+	if enc := tokenATH(p.hdr, req.AccessToken); !constantTimeEqual(p.ath, enc[:]) {
 		return nil, proofError(ReasonTokenHash, "the DPoP proof ath claim is not the hash of the access token")
 	}
 	if !constantTimeEqual(p.jwk.Thumbprint, req.Thumbprint) {
@@ -131,7 +131,14 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 			return nil, nonceError("the DPoP proof nonce is unknown or stale; use the one in the DPoP-Nonce header")
 		}
 	}
-	fresh, err := v.store.Seen(ctx, replayKey(p.jwk.Thumbprint, p.jti), p.iat.Add(v.maxAge))
+	var fresh bool
+	var err error
+	if v.mem != nil {
+		// The store runs on v.now: this request's reading serves it.
+		fresh, err = v.mem.seenAt(replayKey(p.jwk.Thumbprint, p.jti), p.iat.Add(v.maxAge), now)
+	} else {
+		fresh, err = v.store.Seen(ctx, replayKey(p.jwk.Thumbprint, p.jti), p.iat.Add(v.maxAge))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrReplayStoreUnavailable, err)
 	}
@@ -144,13 +151,6 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 // TokenHash returns the ath value of an access token: the base64url
 // SHA-256 of its ASCII text (RFC 9449 §4.2).
 func TokenHash(accessToken string) string { return jose.S256(accessToken) }
-
-// checkATH reports, in constant time, whether ath is the hash of token,
-// which is bound to the key whose thumbprint is jkt.
-func (v *Verifier) checkATH(ath, token, jkt string) bool {
-	enc := v.aths.tokenATH(jkt, token)
-	return constantTimeEqual(ath, enc[:])
-}
 
 // replayKey is the replay store key of a proof: jti values are unique per
 // client key, and hashing bounds the key's size whatever the jti.
