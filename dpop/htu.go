@@ -23,8 +23,12 @@ func sameURI(htu, uri string) bool {
 
 // stripQuery drops the query and fragment of a URI.
 func stripQuery(s string) string {
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		return s[:i]
+	// Two IndexByte scans: faster than IndexAny's set on short URIs.
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		s = s[:i]
 	}
 	return s
 }

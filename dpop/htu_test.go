@@ -109,3 +109,15 @@ func TestRequestURIFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestStripQuery: the query and the fragment go, whichever comes first.
+func TestStripQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://a/p": "https://a/p", "https://a/p?q": "https://a/p", "https://a/p#f": "https://a/p",
+		"https://a/p?q#f": "https://a/p", "https://a/p#f?q": "https://a/p", "?#": "", "#?": "", "": "",
+	} {
+		if got := stripQuery(in); got != want {
+			t.Errorf("stripQuery(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
