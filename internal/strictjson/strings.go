@@ -104,9 +104,9 @@ func (s *Scanner[T]) skipString() (plain bool, err error) {
 
 // load64 reads eight bytes at t[i:] as a little-endian number.
 func load64[T Text](t T, i int) uint64 {
-	_ = t[i+7]
-	return uint64(t[i]) | uint64(t[i+1])<<8 | uint64(t[i+2])<<16 | uint64(t[i+3])<<24 |
-		uint64(t[i+4])<<32 | uint64(t[i+5])<<40 | uint64(t[i+6])<<48 | uint64(t[i+7])<<56
+	w := t[i : i+8] // one bounds check; the compiler merges the loads
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // specialBytes returns a mask whose lowest set bit is in the first byte of
