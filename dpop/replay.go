@@ -2,9 +2,12 @@ package dpop
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // ReplayStore remembers the proofs already accepted (RFC 9449 §11.1). One
@@ -32,7 +35,7 @@ type MemoryStore struct {
 	now func() time.Time
 
 	mu   sync.Mutex
-	keys map[string]int64 // key -> expiry (Unix nanoseconds)
+	keys map[replayID]int64 // SHA-256 of the key -> expiry (Unix nanoseconds)
 	exp  expiryHeap
 }
 
@@ -46,18 +49,24 @@ func NewMemoryStore(max int, now func() time.Time) *MemoryStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryStore{max: max, now: now, keys: make(map[string]int64)}
+	return &MemoryStore{max: max, now: now, keys: make(map[replayID]int64)}
 }
 
 // Seen implements [ReplayStore]. It never blocks on I/O; it returns
 // [ErrStoreFull] when max unexpired keys are held.
 func (s *MemoryStore) Seen(_ context.Context, key string, expiry time.Time) (bool, error) {
-	return s.seenAt(key, expiry, s.now())
+	return s.seenAt(jose.SHA256String(key), expiry, s.now())
 }
 
-// seenAt is Seen at the time at, read from the store's clock: a Verifier
-// that made the store shares its clock, and its reading.
-func (s *MemoryStore) seenAt(key string, expiry, at time.Time) (bool, error) {
+// replayID is a key as a [MemoryStore] holds it: its SHA-256, fixed-size,
+// so that recording a key allocates no string.
+type replayID [sha256.Size]byte
+
+// seenAt is Seen of the key whose SHA-256 is key, at the time at, read
+// from the store's clock: a Verifier that made the store shares its
+// clock, and its reading, and passes [replaySum] (the proof's key before
+// its base64url encoding) rather than hashing the encoded key again.
+func (s *MemoryStore) seenAt(key replayID, expiry, at time.Time) (bool, error) {
 	now := at.UnixNano()
 	e := expiry.UnixNano()
 	s.mu.Lock()
@@ -100,7 +109,7 @@ func (s *MemoryStore) expire(now int64) {
 // expiryEntry is one key's expiry in the heap.
 type expiryEntry struct {
 	at  int64
-	key string
+	key replayID
 }
 
 // expiryHeap is a min-heap of expiries by at (typed, so that a push

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync/atomic"
 
 	"github.com/mcpauth/mcpauth"
 	"github.com/mcpauth/mcpauth/dpop"
@@ -68,6 +70,40 @@ type dpopConfig struct {
 	downgrade    *response // a bound token as Bearer
 	required     *response // a Bearer token where DPoP is required
 	unbound      *response // an unbound token with the DPoP scheme
+
+	uri atomic.Pointer[uriMemo] // the last request path's htu (requestURI)
+}
+
+// uriMemo is a request path and the URI a proof for it must name.
+type uriMemo struct {
+	path, rawPath string // the request URL's Path and RawPath
+	uri           string // dpop.RequestURI for them
+}
+
+// maxMemoPath bounds the request paths whose URI is remembered.
+const maxMemoPath = 512
+
+// requestURI returns dpop.RequestURI(d.base, r), remembering the last
+// result: an MCP server's clients address one endpoint, so the URI is
+// built once rather than for every request. The URI is a function of the
+// fixed base URL and of the request URL's Path and RawPath (from which
+// EscapedPath derives the escaped path), so a hit, which needs both to be
+// equal, gives exactly what RequestURI would; only successes are
+// remembered.
+func (d *dpopConfig) requestURI(r *http.Request) (string, error) {
+	u := r.URL
+	if u == nil || len(u.Path)+len(u.RawPath) > maxMemoPath {
+		return dpop.RequestURI(d.base, r)
+	}
+	if e := d.uri.Load(); e != nil && e.path == u.Path && e.rawPath == u.RawPath {
+		return e.uri, nil
+	}
+	uri, err := dpop.RequestURI(d.base, r)
+	if err != nil {
+		return "", err
+	}
+	d.uri.Store(&uriMemo{path: strings.Clone(u.Path), rawPath: strings.Clone(u.RawPath), uri: uri})
+	return uri, nil
 }
 
 // newDPoPConfig validates the WithDPoP option and renders its responses.
@@ -122,7 +158,7 @@ func (c *config) checkDPoP(r *http.Request, scheme authScheme, token string, at 
 	if jkt == "" {
 		return nil, &decision{resp: d.unbound, reason: dpop.ReasonUnbound, clientID: at.ClientID, scopes: at.Scopes, level: slog.LevelInfo}
 	}
-	uri, err := dpop.RequestURI(d.base, r)
+	uri, err := d.requestURI(r)
 	if err != nil {
 		return nil, &decision{resp: d.invalidProof, reason: dpop.ReasonURI, clientID: at.ClientID, scopes: at.Scopes, level: slog.LevelInfo, err: err}
 	}

@@ -340,3 +340,28 @@ func TestDPoPHeaderKey(t *testing.T) {
 		t.Fatalf("canonical key %q; the middleware reads %q", got, dpopHeaderKey)
 	}
 }
+
+// TestDPoPRequestURIMemo: the remembered URI is dpop.RequestURI's for
+// every request, whichever path came before, including paths that differ
+// only in RawPath (their escaped forms differ) and paths too long to
+// remember.
+func TestDPoPRequestURIMemo(t *testing.T) {
+	base, err := dpop.CheckBaseURL(dpopBase + "/prefix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &dpopConfig{base: base}
+	long := "/" + strings.Repeat("a", maxMemoPath)
+	targets := []string{"/mcp", "/mcp", "/MCP", "/a%2Fb", "/a/b", "/a%2Fb", "/%7Euser", "/~user", long, "/mcp", "/x/../y", "/mcp"}
+	for i, target := range targets {
+		r := httptest.NewRequest(http.MethodPost, target, nil)
+		want, wantErr := dpop.RequestURI(base, r)
+		got, gotErr := d.requestURI(r)
+		if got != want || (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("request %d %q: requestURI = %q, %v; want %q, %v", i, target, got, gotErr, want, wantErr)
+		}
+	}
+	if e := d.uri.Load(); e == nil || e.path != "/mcp" {
+		t.Errorf("memo after the last request = %+v; want /mcp's", e)
+	}
+}
