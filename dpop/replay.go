@@ -2,12 +2,10 @@ package dpop
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
+	"hash/maphash"
 	"sync"
 	"time"
-
-	"github.com/mcpauth/mcpauth/internal/jose"
 )
 
 // ReplayStore remembers the proofs already accepted (RFC 9449 §11.1). One
@@ -31,11 +29,12 @@ var ErrStoreFull = errors.New("DPoP in-memory replay store is full")
 // MemoryStore is a bounded in-memory [ReplayStore] whose keys expire. It
 // protects one process only.
 type MemoryStore struct {
-	max int
-	now func() time.Time
+	max  int
+	now  func() time.Time
+	seed [2]maphash.Seed // random per store: keys are held as replayIDs
 
 	mu   sync.Mutex
-	keys map[replayID]int64 // SHA-256 of the key -> expiry (Unix nanoseconds)
+	keys map[replayID]int64 // the key's replayID -> expiry (Unix nanoseconds)
 	exp  expiryHeap
 }
 
@@ -49,23 +48,44 @@ func NewMemoryStore(max int, now func() time.Time) *MemoryStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemoryStore{max: max, now: now, keys: make(map[replayID]int64)}
+	return &MemoryStore{
+		max:  max,
+		now:  now,
+		seed: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		keys: make(map[replayID]int64),
+	}
 }
 
 // Seen implements [ReplayStore]. It never blocks on I/O; it returns
 // [ErrStoreFull] when max unexpired keys are held.
 func (s *MemoryStore) Seen(_ context.Context, key string, expiry time.Time) (bool, error) {
-	return s.seenAt(jose.SHA256String(key), expiry, s.now())
+	return s.seenAt(replayID{maphash.String(s.seed[0], key), maphash.String(s.seed[1], key)}, expiry, s.now())
 }
 
-// replayID is a key as a [MemoryStore] holds it: its SHA-256, fixed-size,
-// so that recording a key allocates no string.
-type replayID [sha256.Size]byte
+// replayID is a key as a [MemoryStore] holds it: two 64-bit hashes of it
+// under the store's two random seeds, fixed-size, so that recording a key
+// allocates and keeps no string, and cheaper to compute than a SHA-256.
+// The same key always gives the same replayID, so a replay is always
+// refused; two different keys give the same replayID with probability
+// 2^-128, and the seeds, secret and per process, keep an attacker from
+// choosing keys that collide (a collision could only refuse a fresh
+// proof, never accept a replay).
+type replayID [2]uint64
 
-// seenAt is Seen of the key whose SHA-256 is key, at the time at, read
+// proofID is the replayID of a proof's key, its thumbprint and jti (what
+// [replayKey] hashes), without building that string.
+func (s *MemoryStore) proofID(thumbprint, jti string) replayID {
+	k := proofKey{thumbprint, jti}
+	return replayID{maphash.Comparable(s.seed[0], k), maphash.Comparable(s.seed[1], k)}
+}
+
+// proofKey is a proof's replay key as its parts; maphash.Comparable hashes
+// each field's whole text, so distinct pairs are distinct inputs.
+type proofKey struct{ thumbprint, jti string }
+
+// seenAt is Seen of the key whose replayID is key, at the time at, read
 // from the store's clock: a Verifier that made the store shares its
-// clock, and its reading, and passes [replaySum] (the proof's key before
-// its base64url encoding) rather than hashing the encoded key again.
+// clock, and its reading, and passes the proof's [MemoryStore.proofID].
 func (s *MemoryStore) seenAt(key replayID, expiry, at time.Time) (bool, error) {
 	now := at.UnixNano()
 	e := expiry.UnixNano()

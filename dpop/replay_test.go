@@ -122,3 +122,30 @@ func TestMemoryStoreExpiryOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestMemoryStoreProofID: a proof's replayID is a function of its
+// thumbprint and jti (the same pair, the same ID, so a replay is found),
+// and pairs whose concatenations are equal stay apart.
+func TestMemoryStoreProofID(t *testing.T) {
+	s := NewMemoryStore(0, nil)
+	if s.proofID("thumb", "jti-1") != s.proofID("thumb", "jti-1") {
+		t.Fatal("the same thumbprint and jti give different IDs")
+	}
+	pairs := [][2]string{{"thumb", "jti-1"}, {"thumb", "jti-2"}, {"thumbj", "ti-1"}, {"thum", "bjti-1"}, {"other", "jti-1"}, {"", "thumbjti-1"}}
+	ids := map[replayID][2]string{}
+	for _, p := range pairs {
+		id := s.proofID(p[0], p[1])
+		if q, ok := ids[id]; ok {
+			t.Errorf("%q and %q have the same ID", p, q)
+		}
+		ids[id] = p
+	}
+	ctx := context.Background()
+	exp := time.Now().Add(time.Minute)
+	if fresh, err := s.Seen(ctx, "thumb\x00jti-1", exp); err != nil || !fresh {
+		t.Fatalf("Seen: %v, %v; want fresh", fresh, err)
+	}
+	if fresh, err := s.Seen(ctx, "thumb\x00jti-1", exp); err != nil || fresh {
+		t.Fatalf("Seen again: %v, %v; want a replay", fresh, err)
+	}
+}

@@ -135,7 +135,7 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 	var err error
 	if v.mem != nil {
 		// The store runs on v.now: this request's reading serves it.
-		fresh, err = v.mem.seenAt(replaySum(p.jwk.Thumbprint, p.jti), p.iat.Add(v.maxAge), now)
+		fresh, err = v.mem.seenAt(v.mem.proofID(p.jwk.Thumbprint, p.jti), p.iat.Add(v.maxAge), now)
 	} else {
 		fresh, err = v.store.Seen(ctx, replayKey(p.jwk.Thumbprint, p.jti), p.iat.Add(v.maxAge))
 	}
@@ -153,32 +153,22 @@ func (v *Verifier) Verify(ctx context.Context, req Request) (*Proof, error) {
 func TokenHash(accessToken string) string { return jose.S256(accessToken) }
 
 // replayKey is the replay store key of a proof: jti values are unique per
-// client key, and hashing bounds the key's size whatever the jti. It is
-// the base64url of [replaySum].
+// client key, and hashing bounds the key's size whatever the jti.
 func replayKey(thumbprint, jti string) string {
-	sum := replaySum(thumbprint, jti)
-	var out [43]byte
-	base64.RawURLEncoding.Encode(out[:], sum[:])
-	return string(out[:])
-}
-
-// replaySum is the SHA-256 of a proof's thumbprint, a zero byte and its
-// jti: the key a verifier-made [MemoryStore] holds, as a fixed-size array
-// (no string to build or keep), and what [replayKey] encodes.
-func replaySum(thumbprint, jti string) replayID {
 	var in [thumbprintLen + 1 + maxJTIBytes]byte
 	if len(thumbprint)+1+len(jti) > len(in) {
 		h := sha256.New()
 		h.Write([]byte(thumbprint))
 		h.Write([]byte{0})
 		h.Write([]byte(jti))
-		var id replayID
-		h.Sum(id[:0])
-		return id
+		return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 	}
 	n := copy(in[:], thumbprint)
 	in[n] = 0
 	n++
 	n += copy(in[n:], jti)
-	return sha256.Sum256(in[:n])
+	sum := sha256.Sum256(in[:n])
+	var out [43]byte
+	base64.RawURLEncoding.Encode(out[:], sum[:])
+	return string(out[:])
 }
