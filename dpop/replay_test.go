@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -128,8 +129,9 @@ func TestMemoryStoreExpiryOrder(t *testing.T) {
 // and pairs whose concatenations are equal stay apart.
 func TestMemoryStoreProofID(t *testing.T) {
 	s := NewMemoryStore(0, nil)
-	if s.proofID("thumb", "jti-1") != s.proofID("thumb", "jti-1") {
-		t.Fatal("the same thumbprint and jti give different IDs")
+	thumb, jti := "thumb", "jti-1"
+	if a, b := s.proofID(thumb, jti), s.proofID(strings.Clone(thumb), strings.Clone(jti)); a != b {
+		t.Fatalf("the same thumbprint and jti give different IDs: %v, %v", a, b)
 	}
 	pairs := [][2]string{{"thumb", "jti-1"}, {"thumb", "jti-2"}, {"thumbj", "ti-1"}, {"thum", "bjti-1"}, {"other", "jti-1"}, {"", "thumbjti-1"}}
 	ids := map[replayID][2]string{}
