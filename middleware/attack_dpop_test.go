@@ -169,21 +169,8 @@ func checkDPoPAnswer(t *testing.T, c attacks.DPoPCase, r response, logs string, 
 		}
 		return
 	}
-	var bearer, dp []string
-	for _, ch := range r.header.Values("WWW-Authenticate") {
-		switch {
-		case strings.HasPrefix(ch, "Bearer "):
-			bearer = append(bearer, ch)
-		case strings.HasPrefix(ch, "DPoP "):
-			dp = append(dp, ch)
-		default:
-			t.Fatalf("challenge %q of another scheme", ch)
-		}
-	}
-	checkDPoPChallenge(t, "Bearer", bearer, c.WantBearer)
-	checkDPoPChallenge(t, "DPoP", dp, c.WantDPoP)
-	if len(dp) == 1 && !strings.HasPrefix(dp[0], `DPoP algs="`+strings.Join(dpop.DefaultAlgorithms(), " ")+`"`) {
-		t.Fatalf("DPoP challenge %q does not start with algs", dp[0])
+	if err := c.CheckChallenges(r.header.Values("WWW-Authenticate"), attacks.ResourceMetadata); err != nil {
+		t.Fatal(err)
 	}
 	var body struct {
 		Error       string `json:"error"`
@@ -203,34 +190,5 @@ func checkDPoPAnswer(t *testing.T, c attacks.DPoPCase, r response, logs string, 
 	}
 	if body.Error != want || body.Description == "" {
 		t.Fatalf("body %+v; want error %q with a description", body, want)
-	}
-}
-
-// checkDPoPChallenge asserts the challenges of one scheme: none for
-// NoChallenge, else exactly one with error=want (none for NoError) and
-// resource_metadata.
-func checkDPoPChallenge(t *testing.T, scheme string, got []string, want string) {
-	t.Helper()
-	if want == attacks.NoChallenge {
-		if len(got) != 0 {
-			t.Fatalf("%s challenge %q; want none", scheme, got)
-		}
-		return
-	}
-	if len(got) != 1 {
-		t.Fatalf("%s challenges %q; want exactly one", scheme, got)
-	}
-	params := map[string]string{}
-	for _, m := range challengeParam.FindAllStringSubmatch(got[0], -1) {
-		if _, dup := params[m[1]]; dup {
-			t.Fatalf("challenge %q repeats %s", got[0], m[1])
-		}
-		params[m[1]] = m[2]
-	}
-	if e, ok := params["error"]; e != want || ok != (want != attacks.NoError) {
-		t.Fatalf("%s challenge %q: error=%q (present %v); want %q", scheme, got[0], e, ok, want)
-	}
-	if params["resource_metadata"] != attacks.ResourceMetadata {
-		t.Fatalf("%s challenge %q: resource_metadata missing or wrong", scheme, got[0])
 	}
 }

@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -659,4 +661,67 @@ func (c DPoPCase) NewRequest(baseURL string, body io.Reader, proofs []string) (*
 		req.Header.Add("DPoP", p)
 	}
 	return req, nil
+}
+
+// challengeParam matches one auth-param of a challenge, name="value".
+var challengeParam = regexp.MustCompile(`([a-z_]+)="([^"]*)"`)
+
+// CheckChallenges checks the WWW-Authenticate values of a refusal of c:
+// each is a Bearer or a DPoP challenge; each scheme has none
+// (NoChallenge) or exactly one, without an error parameter (NoError) or
+// with error=WantBearer / WantDPoP, no parameter twice, and a
+// resource_metadata parameter (equal to resourceMetadata unless that is
+// empty); the DPoP challenge starts with the default algs.
+func (c DPoPCase) CheckChallenges(values []string, resourceMetadata string) error {
+	var bearer, dp []string
+	for _, ch := range values {
+		switch {
+		case strings.HasPrefix(ch, "Bearer "):
+			bearer = append(bearer, ch)
+		case strings.HasPrefix(ch, "DPoP "):
+			dp = append(dp, ch)
+		default:
+			return fmt.Errorf("challenge %q of another scheme", ch)
+		}
+	}
+	for _, s := range []struct {
+		scheme, want string
+		got          []string
+	}{{"Bearer", c.WantBearer, bearer}, {"DPoP", c.WantDPoP, dp}} {
+		if err := checkChallenge(s.scheme, s.got, s.want, resourceMetadata); err != nil {
+			return err
+		}
+	}
+	if len(dp) == 1 && !strings.HasPrefix(dp[0], `DPoP algs="`+strings.Join(dpop.DefaultAlgorithms(), " ")+`"`) {
+		return fmt.Errorf("DPoP challenge %q does not start with algs", dp[0])
+	}
+	return nil
+}
+
+// checkChallenge checks the challenges got of one scheme (see
+// CheckChallenges).
+func checkChallenge(scheme string, got []string, want, resourceMetadata string) error {
+	if want == NoChallenge {
+		if len(got) != 0 {
+			return fmt.Errorf("%s challenge %q; want none", scheme, got)
+		}
+		return nil
+	}
+	if len(got) != 1 {
+		return fmt.Errorf("%s challenges %q; want exactly one", scheme, got)
+	}
+	params := map[string]string{}
+	for _, m := range challengeParam.FindAllStringSubmatch(got[0], -1) {
+		if _, dup := params[m[1]]; dup {
+			return fmt.Errorf("challenge %q repeats %s", got[0], m[1])
+		}
+		params[m[1]] = m[2]
+	}
+	if e, ok := params["error"]; e != want || ok != (want != NoError) {
+		return fmt.Errorf("%s challenge %q: error=%q (present %v); want %q", scheme, got[0], e, ok, want)
+	}
+	if rm, ok := params["resource_metadata"]; !ok || resourceMetadata != "" && rm != resourceMetadata {
+		return fmt.Errorf("%s challenge %q: resource_metadata missing or wrong", scheme, got[0])
+	}
+	return nil
 }
