@@ -20,9 +20,9 @@ import (
 // wrk runs on a 2-core machine GOGC=400 saved 3 to 14 µs of CPU per
 // proxied request (of about 20 µs that mcpauth proxy costs over a plain
 // reverse proxy, which gains nothing from the same setting, its heap being
-// mostly pointer-free buffers). At 400 the heap goal is five times the live heap: for the
-// servers' usual live heap (keys, token cache, registries: under 10 MiB)
-// that is tens of MiB. An operator who sets GOGC or GOMEMLIMIT decides
+// mostly pointer-free buffers). At 400 the heap goal is five times the
+// live heap: for the servers' usual live heap (keys, token cache,
+// registries: under 10 MiB) that is tens of MiB. An operator who sets GOGC or GOMEMLIMIT decides
 // instead (a large token cache grows the live heap, and with it the
 // goal).
 const serverGCPercent = 400
