@@ -200,6 +200,7 @@ func rewrite(pr *httputil.ProxyRequest, upstream *url.URL, mount string, trusted
 	u.RawQuery = pr.In.URL.RawQuery
 	out.Host = ""
 	setForwardingHeaders(pr, trusted)
+	forwardBuffered(pr)
 
 	// ServeHTTP checked the identity of the middleware's token.
 	if at, ok := middleware.AccessTokenFrom(pr.In.Context()); ok {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httputil"
 	"sync"
 	"time"
 )
@@ -101,20 +102,19 @@ func (n noHijackWriter) FlushError() error { return n.rc.Flush() }
 const maxBufferedBody = 64 << 10
 
 // bufferBody reads a request body of known length up to maxBufferedBody
-// to its end and puts it back in memory. net/http's transport writes the
-// upstream request's head and an in-memory body in one write; a body it
-// cannot tell is in memory gets a write of the head alone first. (nginx
-// buffers request bodies too, by default.) Larger bodies and bodies of
-// unknown length are streamed as they come. The error is for a body that
-// ended early or could not be read.
+// to its end and puts it back in memory, so that the upstream request is
+// sent in one write (see forwardBuffered). (nginx buffers request bodies
+// too, by default.) Larger bodies and bodies of unknown length are
+// streamed as they come. The error is for a body that ended early or could
+// not be read.
 func bufferBody(r *http.Request) error {
 	if r.ContentLength <= 0 || r.ContentLength > maxBufferedBody || r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
 	// One byte more than announced, so that the read goes on to io.EOF
 	// (which lifts the read deadline, see boundReads).
-	b := make([]byte, r.ContentLength+1)
-	n, err := io.ReadFull(r.Body, b)
+	data := make([]byte, r.ContentLength+1)
+	n, err := io.ReadFull(r.Body, data)
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) && int64(n) == r.ContentLength:
 	case err == nil:
@@ -122,6 +122,31 @@ func bufferBody(r *http.Request) error {
 	default:
 		return fmt.Errorf("reading the request body: %w", err)
 	}
-	r.Body = io.NopCloser(bytes.NewReader(b[:n]))
+	b := new(bufferedBody)
+	b.Reset(data[:n])
+	r.Body = b
 	return nil
+}
+
+// bufferedBody is a request body that bufferBody read whole.
+type bufferedBody struct{ bytes.Reader }
+
+// Close does nothing: the body is in memory.
+func (*bufferedBody) Close() error { return nil }
+
+// forwardBuffered gives the transport a body that bufferBody read as the
+// in-memory reader it is. httputil.ReverseProxy wraps every outgoing body
+// in a reader of its own (so that the transport cannot close the client's
+// connection body early); net/http's transport cannot tell that the
+// wrapper is in memory, so it writes the request head in a write (and a
+// TCP segment) of its own and the body in another. A buffered body needs
+// no such guard: closing it does nothing and it can be read at any time.
+// With it, the head and the body leave in one write. Nothing else reads
+// the incoming body after this, so the outgoing one shares its reader.
+func forwardBuffered(pr *httputil.ProxyRequest) {
+	b, ok := pr.In.Body.(*bufferedBody)
+	if !ok || pr.Out.Body == nil {
+		return
+	}
+	pr.Out.Body = io.NopCloser(&b.Reader)
 }

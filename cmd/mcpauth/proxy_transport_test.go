@@ -2,16 +2,21 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mcpauth/mcpauth/middleware"
+	"github.com/mcpauth/mcpauth/static"
 	"github.com/mcpauth/mcpauth/testkeys"
 	"github.com/mcpauth/mcpauth/testkeys/testkeystest"
 )
@@ -193,5 +198,80 @@ func TestProxyRefusesTruncatedBody(t *testing.T) {
 	}
 	if n := up.hits.Load(); n != 0 {
 		t.Errorf("the upstream got %d requests", n)
+	}
+}
+
+// writeCounter counts the writes made to a connection.
+type writeCounter struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c writeCounter) Write(b []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+// TestProxyWritesBufferedRequestOnce: an upstream request whose body was
+// buffered leaves in one write, head and body together, however
+// httputil.ReverseProxy wraps the body; a streamed body still arrives
+// whole.
+func TestProxyWritesBufferedRequestOnce(t *testing.T) {
+	var bodies sync.Map
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies.Store(r.Header.Get("X-Test"), len(b))
+	}))
+	t.Cleanup(up.Close)
+	u, err := url.Parse(up.URL + "/mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProxy(u, mcpPath, nil, slog.New(slog.DiscardHandler))
+	var writes atomic.Int64
+	tr := p.rp.Transport.(*http.Transport)
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return writeCounter{c, &writes}, nil
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	v, err := static.NewTokenVerifier(map[string]static.Token{"tok": {ClientID: "app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(middleware.New(v)(p))
+	t.Cleanup(srv.Close)
+
+	for _, tc := range []struct {
+		name       string
+		size       int
+		wantWrites int64 // 0: more than one
+	}{
+		{"buffered", 300, 1},
+		{"buffered, 3000 bytes", 3000, 1},
+		{"streamed", maxBufferedBody + 1, 0},
+	} {
+		writes.Store(0)
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/mcp", strings.NewReader(strings.Repeat("x", tc.size)))
+		req.Header.Set("Authorization", "Bearer tok")
+		req.Header.Set("X-Test", tc.name)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got, _ := bodies.Load(tc.name); resp.StatusCode != http.StatusOK || got != tc.size {
+			t.Errorf("%s: %d, the upstream got %v bytes, want %d", tc.name, resp.StatusCode, got, tc.size)
+		}
+		switch n := writes.Load(); {
+		case tc.wantWrites != 0 && n != tc.wantWrites:
+			t.Errorf("%s: the upstream request took %d writes, want %d", tc.name, n, tc.wantWrites)
+		case tc.wantWrites == 0 && n < 2:
+			t.Errorf("%s: the upstream request took %d writes; a streamed body should not wait for its end", tc.name, n)
+		}
 	}
 }

@@ -75,6 +75,11 @@ func runPlain(ctx context.Context, addr, upstream string, buffer bool) error {
 			pr.Out.URL.Path, pr.Out.URL.RawPath = target.Path, ""
 			pr.Out.Host = ""
 			pr.SetXForwarded()
+			if b, ok := pr.In.Body.(*bufferedBody); ok && pr.Out.Body != nil {
+				// Unwrapped from ReverseProxy's guard, so that the
+				// transport sees it is in memory (as cmd/mcpauth does).
+				pr.Out.Body = io.NopCloser(&b.Reader)
+			}
 		},
 		Transport:  upstreamTransport(),
 		BufferPool: newBufferPool(),
@@ -137,7 +142,7 @@ func (b *bufferPool) Put(s []byte) {
 
 // bufferBody mirrors cmd/mcpauth's: a request body of known length up to
 // 64 KiB is read whole, so that the transport writes the upstream request
-// in one write.
+// in one write (the Rewrite above hands it to the transport as such).
 func bufferBody(r *http.Request) error {
 	if r.ContentLength <= 0 || r.ContentLength > 64<<10 {
 		return nil
@@ -147,9 +152,17 @@ func bufferBody(r *http.Request) error {
 	if !errors.Is(err, io.ErrUnexpectedEOF) || int64(n) != r.ContentLength {
 		return fmt.Errorf("bad request body (%d bytes, %v)", n, err)
 	}
-	r.Body = io.NopCloser(bytes.NewReader(b[:n]))
+	bb := new(bufferedBody)
+	bb.Reset(b[:n])
+	r.Body = bb
 	return nil
 }
+
+// bufferedBody is a request body bufferBody read whole.
+type bufferedBody struct{ bytes.Reader }
+
+// Close does nothing: the body is in memory.
+func (*bufferedBody) Close() error { return nil }
 
 // runIssuer generates an RS256 key, serves its JWK Set at
 // /.well-known/jwks.json and an OpenID Provider configuration at
